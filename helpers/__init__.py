@@ -1,0 +1,30 @@
+"""Helpers for the MNIST deep-learning course: data, plots, widgets and switches.
+
+Each module holds one concern; the names students use are re-exported here:
+
+    >>> import helpers
+    >>> helpers.setup()  # doctest: +SKIP
+    >>> (x_train, y_train), (x_test, y_test) = helpers.load_mnist()  # doctest: +SKIP
+"""
+from .environment import quiet_tensorflow, setup
+
+quiet_tensorflow()  # before any notebook imports TensorFlow
+
+from .data import MnistDataError, MnistNotFoundError, load_mnist, read_mnist_npz  # noqa: E402
+from .fast_mode import is_fast_mode, pick, training_subset  # noqa: E402
+from .idx import IdxFormatError, mnist_idx_file, parse_idx_header, read_idx  # noqa: E402
+from .plots import (  # noqa: E402
+    plot_class_counts,
+    plot_digits,
+    plot_history,
+    plot_mean_digits,
+    plot_pixel_histograms,
+)
+from .widgets import DigitBrowser, browse_digits  # noqa: E402
+
+__all__ = [
+    "DigitBrowser", "IdxFormatError", "MnistDataError", "MnistNotFoundError", "browse_digits",
+    "is_fast_mode", "load_mnist", "mnist_idx_file", "parse_idx_header", "pick", "plot_class_counts",
+    "plot_digits", "plot_history", "plot_mean_digits", "plot_pixel_histograms", "quiet_tensorflow",
+    "read_idx", "read_mnist_npz", "setup", "training_subset",
+]

@@ -1,0 +1,135 @@
+"""Figures the notebooks use again and again. Every function returns the figure it drew.
+
+    >>> fig = plot_digits(x_train, y_train, count=20)  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+
+def plot_digits(
+    images: np.ndarray,
+    labels: Sequence[int] | np.ndarray | None = None,
+    predictions: Sequence[int] | np.ndarray | None = None,
+    count: int = 20,
+    columns: int = 10,
+    title: str | None = None,
+) -> Figure:
+    """A grid of the first ``count`` images, each titled with its label.
+
+    With ``predictions``, titles read "label→prediction", in red where they differ.
+
+        >>> fig = plot_digits(x_test[:10], y_test[:10], predictions=predicted)  # doctest: +SKIP
+    """
+    images = _as_images(images)[:count]
+    count = len(images)
+    columns = max(1, min(columns, count))
+    rows = int(np.ceil(count / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(1.1 * columns, 1.25 * rows + (0.4 if title else 0)), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i >= count:
+            continue
+        ax.imshow(images[i], cmap="gray_r", vmin=images.min(), vmax=max(images.max(), 1e-9))
+        if labels is None:
+            continue
+        if predictions is None:
+            ax.set_title(str(int(labels[i])), fontsize=10)
+        else:
+            wrong = int(labels[i]) != int(predictions[i])
+            ax.set_title(f"{int(labels[i])}→{int(predictions[i])}", fontsize=10, color="crimson" if wrong else "black")
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_class_counts(labels_by_split: Mapping[str, np.ndarray]) -> Figure:
+    """Side-by-side bars: how many examples of each digit every split holds.
+
+        >>> fig = plot_class_counts({"train": y_train, "test": y_test})  # doctest: +SKIP
+    """
+    fig, ax = plt.subplots(figsize=(8, 3.2))
+    width = 0.8 / max(len(labels_by_split), 1)
+    for k, (split, labels) in enumerate(labels_by_split.items()):
+        counts = np.bincount(np.asarray(labels).astype(int), minlength=10)
+        ax.bar(np.arange(10) + (k - (len(labels_by_split) - 1) / 2) * width, counts, width, label=f"{split} ({len(labels):,})")
+    ax.set_xticks(range(10))
+    ax.set_xlabel("digit")
+    ax.set_ylabel("number of images")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_pixel_histograms(arrays: Mapping[str, np.ndarray], bins: int = 50) -> Figure:
+    """One histogram of pixel values per array, on a log scale (most pixels are background).
+
+        >>> fig = plot_pixel_histograms({"raw": x_train, "divided by 255": x_train / 255})  # doctest: +SKIP
+    """
+    fig, axes = plt.subplots(1, len(arrays), figsize=(4.2 * len(arrays), 3), squeeze=False)
+    for ax, (name, values) in zip(axes.flat, arrays.items()):
+        values = np.asarray(values, dtype=np.float64).ravel()
+        ax.hist(values, bins=bins, color="steelblue", log=True)
+        ax.set_title(f"{name}\nmin {values.min():.3g} · max {values.max():.3g} · mean {values.mean():.3g}", fontsize=10)
+        ax.set_xlabel("pixel value")
+    axes.flat[0].set_ylabel("number of pixels (log)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_mean_digits(images: np.ndarray, labels: np.ndarray) -> Figure:
+    """The average image of each digit 0-9: what a "typical" 3 looks like.
+
+        >>> fig = plot_mean_digits(x_train, y_train)  # doctest: +SKIP
+    """
+    images = _as_images(images)
+    labels = np.asarray(labels).astype(int)
+    fig, axes = plt.subplots(1, 10, figsize=(11, 1.6))
+    for digit, ax in enumerate(axes):
+        members = images[labels == digit]
+        if len(members):
+            ax.imshow(members.mean(axis=0), cmap="magma")
+        ax.set_title(f"{digit} (n={len(members):,})", fontsize=9)
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def plot_history(histories: Mapping[str, Mapping[str, Sequence[float]]], metrics: Sequence[str] = ("loss", "accuracy")) -> Figure:
+    """Training curves of one or more runs: training solid, validation dashed.
+
+    ``histories`` maps a run's name to a Keras ``History.history`` dict.
+
+        >>> fig = plot_history({"raw pixels": raw.history, "normalized": norm.history})  # doctest: +SKIP
+    """
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5.2 * len(metrics), 3.4), squeeze=False)
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, metric in zip(axes.flat, metrics):
+        for k, (name, history) in enumerate(histories.items()):
+            colour = colours[k % len(colours)]
+            for key, style, suffix in ((metric, "-", "train"), (f"val_{metric}", "--", "validation")):
+                if key in history:
+                    values = history[key]
+                    ax.plot(range(1, len(values) + 1), values, style, color=colour, marker=".", label=f"{name} ({suffix})")
+        ax.set_xlabel("epoch")
+        ax.set_title(metric)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _as_images(images: np.ndarray) -> np.ndarray:
+    images = np.asarray(images)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim == 2 and images.shape[-1] == 784:
+        images = images.reshape(-1, 28, 28)
+    if images.ndim != 3:
+        raise ValueError(f"expected images of shape (N, 28, 28), (N, 28, 28, 1) or (N, 784); got {images.shape}.")
+    return images

@@ -1,0 +1,102 @@
+"""Plots return their figure; the digit browser works with and without a widget front end."""
+from __future__ import annotations
+
+import base64
+import builtins
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import helpers  # noqa: E402
+from helpers.widgets import WIDGET_MIMETYPE, DigitBrowser  # noqa: E402
+
+rng = np.random.default_rng(0)
+IMAGES = rng.integers(0, 256, size=(30, 28, 28), dtype=np.uint8)
+LABELS = np.arange(30) % 10
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_digit_grid_has_one_titled_axis_per_image():
+    fig = helpers.plot_digits(IMAGES, LABELS, count=12, columns=6)
+    titled = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert len(fig.axes) == 12 and titled[:3] == ["0", "1", "2"]
+
+
+def test_digit_grid_marks_wrong_predictions():
+    predictions = LABELS.copy()
+    predictions[1] = 7
+    fig = helpers.plot_digits(IMAGES, LABELS, predictions=predictions, count=3)
+    assert fig.axes[1].get_title() == "1→7"
+    assert fig.axes[1].title.get_color() == "crimson" and fig.axes[0].title.get_color() == "black"
+
+
+def test_digit_grid_accepts_channels_and_flat_images():
+    assert len(helpers.plot_digits(IMAGES[..., None], count=4).axes) == 4
+    assert len(helpers.plot_digits(IMAGES.reshape(30, 784), count=4).axes) == 4
+    with pytest.raises(ValueError, match="expected images of shape"):
+        helpers.plot_digits(np.zeros((5, 27)))
+
+
+def test_class_counts_bars_match_the_labels():
+    fig = helpers.plot_class_counts({"train": LABELS, "test": LABELS[:10]})
+    heights = [patch.get_height() for patch in fig.axes[0].patches]
+    assert heights[:10] == [3] * 10 and heights[10:] == [1] * 10
+
+
+def test_pixel_histograms_one_panel_each_with_range_in_title():
+    fig = helpers.plot_pixel_histograms({"raw": IMAGES, "scaled": IMAGES / 255})
+    assert len(fig.axes) == 2 and "max 255" in fig.axes[0].get_title()
+
+
+def test_mean_digits_shows_each_class_mean():
+    fig = helpers.plot_mean_digits(IMAGES, LABELS)
+    assert len(fig.axes) == 10
+    assert np.allclose(fig.axes[3].images[0].get_array(), IMAGES[LABELS == 3].mean(axis=0))
+
+
+def test_history_plots_train_and_validation_per_run():
+    history = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.7], "accuracy": [0.6, 0.8], "val_accuracy": [0.5, 0.7]}
+    fig = helpers.plot_history({"a": history, "b": history})
+    assert [len(ax.lines) for ax in fig.axes] == [4, 4]
+
+
+def test_browser_filters_by_label_and_redraws():
+    browser = DigitBrowser(IMAGES, LABELS, name="x")
+    browser.show(label=3, position=2)
+    assert browser._count.value == "3 of 30 x"
+    assert browser.caption(23) == "x[23] · label 3"
+    assert browser._image.value[:4] == b"\x89PNG"
+
+
+def test_browser_bundle_carries_widget_and_static_fallback():
+    bundle = DigitBrowser(IMAGES, LABELS)._repr_mimebundle_()
+    assert WIDGET_MIMETYPE in bundle
+    assert base64.b64decode(bundle["image/png"])[:4] == b"\x89PNG"
+    assert "30 images" in bundle["text/plain"]
+
+
+def test_browser_without_ipywidgets_still_shows_a_picture(monkeypatch):
+    real_import = builtins.__import__
+
+    def no_ipywidgets(name, *args, **kwargs):
+        if name.startswith("ipywidgets"):
+            raise ImportError("no ipywidgets")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_ipywidgets)
+    bundle = helpers.browse_digits(IMAGES, LABELS)._repr_mimebundle_()
+    assert WIDGET_MIMETYPE not in bundle and "image/png" in bundle
+
+
+def test_browser_rejects_mismatched_input():
+    with pytest.raises(ValueError, match="N labels"):
+        DigitBrowser(IMAGES, LABELS[:5])
