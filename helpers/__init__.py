@@ -1,15 +1,17 @@
-"""Helpers for the MNIST deep-learning course: data, plots, widgets and switches.
+"""Helpers for the MNIST deep-learning course: data, plots, widgets, switches and self-checks.
 
 Each module holds one concern; the names students use are re-exported here:
 
     >>> import helpers
     >>> helpers.setup()  # doctest: +SKIP
     >>> (x_train, y_train), (x_test, y_test) = helpers.load_mnist()  # doctest: +SKIP
+    >>> helpers.check.one_hot(one_hot)  # doctest: +SKIP
 """
 from .environment import quiet_tensorflow, setup
 
 quiet_tensorflow()  # before any notebook imports TensorFlow
 
+from . import check  # noqa: E402
 from .data import MnistDataError, MnistNotFoundError, load_mnist, read_mnist_npz  # noqa: E402
 from .fast_mode import is_fast_mode, pick, training_subset  # noqa: E402
 from .idx import IdxFormatError, mnist_idx_file, parse_idx_header, read_idx  # noqa: E402
@@ -23,7 +25,7 @@ from .plots import (  # noqa: E402
 from .widgets import DigitBrowser, browse_digits  # noqa: E402
 
 __all__ = [
-    "DigitBrowser", "IdxFormatError", "MnistDataError", "MnistNotFoundError", "browse_digits",
+    "DigitBrowser", "IdxFormatError", "MnistDataError", "MnistNotFoundError", "browse_digits", "check",
     "is_fast_mode", "load_mnist", "mnist_idx_file", "parse_idx_header", "pick", "plot_class_counts",
     "plot_digits", "plot_history", "plot_mean_digits", "plot_pixel_histograms", "quiet_tensorflow",
     "read_idx", "read_mnist_npz", "setup", "training_subset",

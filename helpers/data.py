@@ -42,7 +42,14 @@ HOW_TO_GET_DATA = (
 )
 
 
-class MnistDataError(RuntimeError):
+class FriendlyError(Exception):
+    """An error whose message says what to do; Jupyter shows just the message, no traceback."""
+
+    def _render_traceback_(self) -> list[str]:  # IPython's hook for custom error display
+        return [f"{type(self).__name__}: {self}"]
+
+
+class MnistDataError(FriendlyError, RuntimeError):
     """A file that should hold MNIST does not: damaged, truncated, or a different data set."""
 
 

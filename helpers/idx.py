@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import MnistNotFoundError, course_data_file, keras_cache_file
+from .data import FriendlyError, MnistNotFoundError, course_data_file, keras_cache_file
 
 IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
@@ -37,7 +37,7 @@ MNIST_IDX_SHA256 = {
 IDX_MIRROR = "https://storage.googleapis.com/cvdf-datasets/mnist/"
 
 
-class IdxFormatError(ValueError):
+class IdxFormatError(FriendlyError, ValueError):
     """The bytes are not a well-formed IDX file."""
 
 

@@ -116,3 +116,8 @@ def test_real_mnist_matches_the_published_facts():
     assert y_test[:5].tolist() == [7, 2, 1, 0, 4]
     assert np.bincount(y_train).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
     assert x_train.max() == 255 and x_test.min() == 0
+
+
+def test_jupyter_shows_the_message_not_a_traceback(tmp_path):
+    error = MnistNotFoundError("Could not find MNIST. Set COURSE_DATA_DIR.")
+    assert error._render_traceback_() == ["MnistNotFoundError: Could not find MNIST. Set COURSE_DATA_DIR."]

@@ -1,0 +1,99 @@
+"""The machinery every self-check shares: "not done yet", a hint, or a pass; never a traceback.
+
+A check is a function that receives the student's answer and raises :class:`Hint` with a
+specific, kind message when something is wrong:
+
+    >>> def _looks_normalized(x):
+    ...     if x.max() > 1:
+    ...         raise Hint(f"values go up to {x.max()}: did you divide by 255?")
+    >>> run_check("2.1", np.array([0, 255]), _looks_normalized)
+    ❌ Exercise 2.1: values go up to 255: did you divide by 255?
+"""
+from __future__ import annotations
+
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..check_results import CheckResult
+
+NOT_DONE = "Not done yet: replace the `...` (or the `raise NotImplementedError`) with your code, then run this check again."
+
+
+class Hint(Exception):
+    """Raised by a check to tell the student what is wrong and where to look."""
+
+
+def run_check(exercise: str, answer: Any, check: Callable[[Any], str | None]) -> CheckResult:
+    """Run ``check(answer)`` and turn what happens into a :class:`CheckResult`.
+
+    ``check`` returns an optional success message, or raises :class:`Hint`. An exception from
+    the student's own code becomes a one-line message naming the error and the line.
+
+        >>> run_check("1.1", ..., lambda answer: None).status
+        'not_done'
+    """
+    if answer is Ellipsis or answer is None:
+        return CheckResult(exercise, "not_done", NOT_DONE)
+    try:
+        praise = check(answer)
+    except NotImplementedError:
+        return CheckResult(exercise, "not_done", NOT_DONE)
+    except Hint as hint:
+        return CheckResult(exercise, "fail", str(hint))
+    except Exception as error:  # the student's code failed: explain, don't crash the notebook
+        return CheckResult(exercise, "fail", f"Your code raised {describe_error(error)}")
+    return CheckResult(exercise, "pass", praise or "Correct. Well done!")
+
+
+def describe_error(error: BaseException) -> str:
+    """``NameError: name 'x' is not defined (line 3 of your cell)``: the error in one line.
+
+        >>> describe_error(ZeroDivisionError("division by zero"))
+        'ZeroDivisionError: division by zero'
+    """
+    frames = traceback.extract_tb(error.__traceback__)
+    student_frames = [f for f in frames if f.filename.startswith("<ipython-input") or "/ipykernel_" in f.filename]
+    where = f" (line {student_frames[-1].lineno} of your code)" if student_frames else ""
+    return f"{type(error).__name__}: {error}{where}"
+
+
+def call(function: Callable, *args: Any, **kwargs: Any) -> Any:
+    """Call the student's function; not-done stubs propagate, other errors become hints.
+
+        >>> call(lambda x: x + 1, 1)
+        2
+    """
+    if not callable(function):
+        raise Hint(f"expected a function, got {type(function).__name__}. Did you overwrite its name?")
+    try:
+        return function(*args, **kwargs)
+    except (NotImplementedError, Hint):
+        raise
+    except Exception as error:
+        raise Hint(f"calling your function raised {describe_error(error)}") from None
+
+
+def as_array(answer: Any, name: str) -> np.ndarray:
+    """The answer as a NumPy array, or a hint saying what came back instead.
+
+        >>> as_array([1, 2], "counts")
+        array([1, 2])
+    """
+    if answer is None:
+        raise Hint(f"{name} is None: did your function forget to `return` it?")
+    try:
+        return np.asarray(answer)
+    except Exception:
+        raise Hint(f"{name} should be an array, but it is a {type(answer).__name__}.") from None
+
+
+def expect_shape(array: np.ndarray, shape: tuple, name: str) -> None:
+    """Raise a hint when ``array`` does not have ``shape``.
+
+        >>> expect_shape(np.zeros((3, 10)), (3, 10), "one_hot")
+    """
+    if array.shape != shape:
+        raise Hint(f"{name} should have shape {shape}, but it has shape {array.shape}.")
