@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 
 def plot_digits(
@@ -100,12 +101,17 @@ def plot_mean_digits(images: np.ndarray, labels: np.ndarray) -> Figure:
     return fig
 
 
-def plot_history(histories: Mapping[str, Mapping[str, Sequence[float]]], metrics: Sequence[str] = ("loss", "accuracy")) -> Figure:
+def plot_history(
+    histories: Mapping[str, Mapping[str, Sequence[float]]],
+    metrics: Sequence[str] = ("loss", "accuracy"),
+    log_scale: Sequence[str] = (),
+) -> Figure:
     """Training curves of one or more runs: training solid, validation dashed.
 
-    ``histories`` maps a run's name to a Keras ``History.history`` dict.
+    ``histories`` maps a run's name to a Keras ``History.history`` dict; metrics named in
+    ``log_scale`` get a logarithmic y axis (useful when one run's loss explodes).
 
-        >>> fig = plot_history({"raw pixels": raw.history, "normalized": norm.history})  # doctest: +SKIP
+        >>> fig = plot_history({"raw pixels": raw.history, "normalized": norm.history}, log_scale=["loss"])  # doctest: +SKIP
     """
     fig, axes = plt.subplots(1, len(metrics), figsize=(5.2 * len(metrics), 3.4), squeeze=False)
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -117,7 +123,10 @@ def plot_history(histories: Mapping[str, Mapping[str, Sequence[float]]], metrics
                     values = history[key]
                     ax.plot(range(1, len(values) + 1), values, style, color=colour, marker=".", label=f"{name} ({suffix})")
         ax.set_xlabel("epoch")
-        ax.set_title(metric)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if metric in log_scale:
+            ax.set_yscale("log")
+        ax.set_title(metric + (" (log scale)" if metric in log_scale else ""))
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     fig.tight_layout()

@@ -100,3 +100,10 @@ def test_browser_without_ipywidgets_still_shows_a_picture(monkeypatch):
 def test_browser_rejects_mismatched_input():
     with pytest.raises(ValueError, match="N labels"):
         DigitBrowser(IMAGES, LABELS[:5])
+
+
+def test_history_log_scale_and_whole_epochs():
+    history = {"loss": [900.0, 2.3, 2.3], "accuracy": [0.1, 0.1, 0.1]}
+    fig = helpers.plot_history({"raw": history}, log_scale=["loss"])
+    assert fig.axes[0].get_yscale() == "log" and fig.axes[1].get_yscale() == "linear"
+    assert all(float(tick).is_integer() for tick in fig.axes[0].get_xticks())
