@@ -17,8 +17,10 @@ from .fast_mode import is_fast_mode, pick, training_subset  # noqa: E402
 from .idx import IdxFormatError, mnist_idx_file, parse_idx_header, read_idx  # noqa: E402
 from .plots import (  # noqa: E402
     plot_class_counts,
+    plot_confusion_matrix,
     plot_digits,
     plot_history,
+    plot_image_grid,
     plot_mean_digits,
     plot_pixel_histograms,
 )
@@ -26,7 +28,7 @@ from .widgets import DigitBrowser, browse_digits  # noqa: E402
 
 __all__ = [
     "DigitBrowser", "IdxFormatError", "MnistDataError", "MnistNotFoundError", "browse_digits", "check",
-    "is_fast_mode", "load_mnist", "mnist_idx_file", "parse_idx_header", "pick", "plot_class_counts",
+    "is_fast_mode", "load_mnist", "mnist_idx_file", "parse_idx_header", "pick", "plot_class_counts", "plot_confusion_matrix", "plot_image_grid",
     "plot_digits", "plot_history", "plot_mean_digits", "plot_pixel_histograms", "quiet_tensorflow",
     "read_idx", "read_mnist_npz", "setup", "training_subset",
 ]

@@ -142,3 +142,53 @@ def _as_images(images: np.ndarray) -> np.ndarray:
     if images.ndim != 3:
         raise ValueError(f"expected images of shape (N, 28, 28), (N, 28, 28, 1) or (N, 784); got {images.shape}.")
     return images
+
+
+def plot_confusion_matrix(matrix: np.ndarray, title: str = "confusion matrix") -> Figure:
+    """A 10 x 10 confusion matrix: rows are true digits, columns predicted ones, counts written in.
+
+    The diagonal (correct answers) dwarfs the rest, so cells are coloured on a log scale.
+
+        >>> fig = plot_confusion_matrix(matrix)  # doctest: +SKIP
+    """
+    matrix = np.asarray(matrix)
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        raise ValueError(f"a confusion matrix is square; got shape {matrix.shape}.")
+    fig, ax = plt.subplots(figsize=(6.2, 5.4))
+    ax.imshow(np.log1p(matrix), cmap="Blues")
+    for (row, column), count in np.ndenumerate(matrix):
+        if count:
+            dark = np.log1p(count) > 0.6 * np.log1p(matrix.max())
+            ax.text(column, row, str(int(count)), ha="center", va="center", fontsize=8, color="white" if dark else "black")
+    ax.set_xticks(range(matrix.shape[1]))
+    ax.set_yticks(range(matrix.shape[0]))
+    ax.set_xlabel("predicted digit")
+    ax.set_ylabel("true digit")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_image_grid(
+    images: np.ndarray, titles: Sequence[str] | None = None, columns: int = 8, cmap: str = "viridis", title: str | None = None
+) -> Figure:
+    """Any stack of small 2-D images (filters, feature maps) in a grid, each scaled on its own.
+
+        >>> fig = plot_image_grid(kernels.transpose(3, 0, 1, 2)[..., 0], cmap="RdBu")  # doctest: +SKIP
+    """
+    images = np.asarray(images)
+    if images.ndim != 3:
+        raise ValueError(f"expected a stack of 2-D images, shape (N, height, width); got {images.shape}.")
+    columns = max(1, min(columns, len(images)))
+    rows = int(np.ceil(len(images) / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(1.25 * columns, 1.35 * rows + (0.4 if title else 0)), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if i < len(images):
+            ax.imshow(images[i], cmap=cmap)
+            if titles is not None:
+                ax.set_title(titles[i], fontsize=9)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig

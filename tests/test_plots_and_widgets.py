@@ -107,3 +107,20 @@ def test_history_log_scale_and_whole_epochs():
     fig = helpers.plot_history({"raw": history}, log_scale=["loss"])
     assert fig.axes[0].get_yscale() == "log" and fig.axes[1].get_yscale() == "linear"
     assert all(float(tick).is_integer() for tick in fig.axes[0].get_xticks())
+
+
+def test_confusion_matrix_writes_every_nonzero_count():
+    matrix = np.diag(np.arange(1, 11))
+    matrix[4, 9] = 7
+    fig = helpers.plot_confusion_matrix(matrix)
+    texts = sorted(t.get_text() for t in fig.axes[0].texts)
+    assert len(texts) == 11 and "7" in texts
+    with pytest.raises(ValueError, match="square"):
+        helpers.plot_confusion_matrix(np.zeros((10, 9)))
+
+
+def test_image_grid_shows_each_image_with_its_title():
+    fig = helpers.plot_image_grid(rng.normal(size=(5, 3, 3)), titles=list("abcde"), columns=4)
+    assert len(fig.axes) == 8 and [ax.get_title() for ax in fig.axes[:5]] == list("abcde")
+    with pytest.raises(ValueError, match="stack of 2-D images"):
+        helpers.plot_image_grid(np.zeros((3, 3)))
