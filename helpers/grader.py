@@ -45,6 +45,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 CHECK_CELL_CHANGED = "the check cell was changed"
 CHECK_DID_NOT_RUN = "the check did not run"
+CELL_TIMED_OUT = "a cell was stopped at the time limit (an endless loop?)"
 NOT_READABLE = "the notebook could not be read"
 
 
@@ -199,6 +200,8 @@ def _why_no_result(submitted: Mapping | None, reference: _ReferenceCells, cell_i
     if original is not None and submitted.get("source") != original.get("source"):
         return CHECK_CELL_CHANGED
     error = _error_name(submitted)
+    if error == "KeyboardInterrupt":
+        return CELL_TIMED_OUT
     return f"cell raised {error}" if error else CHECK_DID_NOT_RUN
 
 
@@ -388,6 +391,7 @@ def run_one(submission: Path, executed_path: Path, outcome_path: Path, kernel_pi
     with tempfile.TemporaryDirectory(prefix="submission-", ignore_cleanup_errors=True) as workdir:
         client = NotebookClient(
             notebook, timeout=math.ceil(cell_timeout), kernel_name="python3", allow_errors=True,
+            interrupt_on_timeout=True,  # a stuck cell fails alone; the later exercises still run
             resources={"metadata": {"path": workdir}}, shutdown_kernel="immediate",
         )
         client.on_notebook_start = lambda **_: _record_kernel_pid(client, kernel_pid_path)
@@ -490,6 +494,8 @@ def _run_status(outcome: RunOutcome) -> tuple[str, str]:
     if outcome.timed_out:
         return "timeout", outcome.problem
     raised = sorted({name for cell in _code_cells(outcome.executed or {}) if (name := _error_name(cell))})
+    if "KeyboardInterrupt" in raised:
+        return "timeout", CELL_TIMED_OUT
     if outcome.problem or raised:
         details = [outcome.problem] if outcome.problem else []
         details += [f"a cell raised {name}" for name in raised]
