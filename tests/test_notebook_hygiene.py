@@ -96,3 +96,31 @@ def test_readme_lists_every_lesson_with_a_colab_badge():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         assert f"blob/main/notebooks/{path.name}" in readme, f"README's table lacks {path.name}"
+
+
+def test_exercises_are_exactly_what_the_generator_makes_from_solutions():
+    from helpers.exercise_generator import UPDATE_COMMAND, generate
+
+    differences = generate(ROOT / "solutions", ROOT / "exercises", check=True)
+    assert not differences, f"exercises/ is out of date ({', '.join(differences)}): run {UPDATE_COMMAND}"
+
+
+def test_every_lesson_has_an_exercise_set():
+    lessons = {path.name for path in (ROOT / "notebooks").glob("*.ipynb")}
+    solutions = {path.name for path in (ROOT / "solutions").glob("*.ipynb")}
+    assert lessons <= solutions, f"lessons without exercises: {sorted(lessons - solutions)}"
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "solutions").glob("*.ipynb")), ids=ids(sorted((ROOT / "solutions").glob("*.ipynb"))))
+def test_every_check_in_a_solution_passes(path):
+    from helpers.check_results import RESULT_MIMETYPE
+
+    verdicts = [
+        output["data"][RESULT_MIMETYPE]
+        for cell in code_cells(load(path))
+        for output in cell["outputs"]
+        if RESULT_MIMETYPE in output.get("data", {})
+    ]
+    assert len(verdicts) >= 3, "an exercise set has three to five checked exercises"
+    failing = [v["exercise"] for v in verdicts if v["status"] != "pass"]
+    assert not failing, f"the stored solution run does not pass exercises {failing}"
