@@ -121,7 +121,11 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"which models to train (default: all of {', '.join(ALL_MODELS)})")
     args = parser.parse_args(argv)
     os.environ["COURSE_FAST"] = "0"  # the benchmark always measures the full-mode recipes
-    data = helpers.load_mnist()
+    try:
+        data = helpers.load_mnist()
+    except helpers.MnistDataError as error:
+        print(error, file=sys.stderr)
+        return 2
     results = []
     for name in args.models:
         measure = measure_course_model if name in COURSE_MODELS else measure_classic_model

@@ -11,13 +11,36 @@ from .framework import Hint, run_check
 from .loading import count_per_digit, ink_per_image, mean_image_per_digit, nearest_mean_predict
 from .normalization import build_rescaling_model, scale_to_range, standardize, x_train_norm
 from .one_hot import cross_entropy, from_one_hot, one_hot, x_train_cnn
+from .mlp import accuracy, build_small_mlp, confusion_matrix, most_confident_mistakes, train_small_mlp
+from .cnn import conv_output_size, conv_params, most_confused_pairs, train_small_cnn
+from .augmentation import build_augmentation, early_stopping, harmful_augmentation, predict_with_tta
 
 __all__ = [
-    "Hint", "run_check",
-    # 01 loading and exploring
-    "count_per_digit", "ink_per_image", "mean_image_per_digit", "nearest_mean_predict",
-    # 02 normalization
-    "x_train_norm", "standardize", "scale_to_range", "build_rescaling_model",
-    # 03 one-hot encoding
-    "one_hot", "from_one_hot", "x_train_cnn", "cross_entropy",
+    "Hint",
+    "run_check",
+    "count_per_digit",
+    "ink_per_image",
+    "mean_image_per_digit",
+    "nearest_mean_predict",
+    "build_rescaling_model",
+    "scale_to_range",
+    "standardize",
+    "x_train_norm",
+    "cross_entropy",
+    "from_one_hot",
+    "one_hot",
+    "x_train_cnn",
+    "build_augmentation",
+    "early_stopping",
+    "harmful_augmentation",
+    "predict_with_tta",
+    "accuracy",
+    "build_small_mlp",
+    "confusion_matrix",
+    "most_confident_mistakes",
+    "train_small_mlp",
+    "conv_output_size",
+    "conv_params",
+    "most_confused_pairs",
+    "train_small_cnn",
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import traceback
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -97,3 +98,19 @@ def expect_shape(array: np.ndarray, shape: tuple, name: str) -> None:
     """
     if array.shape != shape:
         raise Hint(f"{name} should have shape {shape}, but it has shape {array.shape}.")
+
+
+@lru_cache(maxsize=1)
+def mnist_data():
+    """MNIST as ``helpers.load_mnist()`` returns it, loaded once for every check that needs it.
+
+    The arrays are read-only: the checks share them, and none may change them.
+
+        >>> (x_train, y_train), (x_test, y_test) = mnist_data()  # doctest: +SKIP
+    """
+    from ..data import load_mnist
+
+    splits = load_mnist()
+    for array in (*splits[0], *splits[1]):
+        array.setflags(write=False)
+    return splits

@@ -7,25 +7,20 @@ Each check calls the student's function on fresh random data, so a hard-coded an
 """
 from __future__ import annotations
 
-from functools import lru_cache
 
 import numpy as np
 
-from .framework import Hint, as_array, call, expect_shape, run_check
+from .framework import Hint, as_array, call, expect_shape, mnist_data, run_check
 from ..check_results import CheckResult
 
 
-@lru_cache(maxsize=1)
 def mnist_training_images() -> np.ndarray:
-    """MNIST's 60,000 training images (uint8), loaded once for the checks that compare with them.
+    """MNIST's 60,000 training images (uint8, read-only), for the checks that compare with them.
 
         >>> mnist_training_images().shape  # doctest: +SKIP
         (60000, 28, 28)
     """
-    from ..data import load_mnist
-
-    (x_train, _), _ = load_mnist()
-    x_train.setflags(write=False)  # shared between checks: nobody may change it
+    (x_train, _), _ = mnist_data()
     return x_train
 
 

@@ -9,11 +9,10 @@ MNIST with a fixed budget and scores it on the test set:
 from __future__ import annotations
 
 import time
-from functools import lru_cache
 
 import numpy as np
 
-from .framework import Hint, as_array, call, expect_shape, run_check
+from .framework import Hint, as_array, call, expect_shape, mnist_data, run_check
 from .loading import integer_labels
 from ..check_results import CheckResult
 from ..fast_mode import pick, training_subset
@@ -403,14 +402,6 @@ def inspect_small_mlp(model, whose: str = "your model") -> None:
 
 
 # --- 4.5 ---------------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def mnist_data():
-    """MNIST as ``helpers.load_mnist()`` returns it, loaded once: ``(x_train, y_train), (x_test, y_test)``."""
-    from ..data import load_mnist
-
-    return load_mnist()
 
 
 def training_budget() -> int:
