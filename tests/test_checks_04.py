@@ -279,7 +279,7 @@ def synthetic_digits(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 def small_budget(monkeypatch):
     """Synthetic data in place of MNIST and a 2-epoch budget, so the 4.5 check runs in seconds."""
     data = synthetic_digits(600, seed=1), synthetic_digits(200, seed=2)
-    monkeypatch.setattr(mlp, "mnist_data", lambda: data)
+    monkeypatch.setattr("helpers.check.framework.mnist_data", lambda: data)
     monkeypatch.setattr(mlp, "training_budget", lambda: 2)
     monkeypatch.setattr(mlp, "accuracy_bar", lambda: 0.9)
 

@@ -200,7 +200,7 @@ def fake_digits(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 def fake_mnist(monkeypatch):
     """Small easy data in place of MNIST, a budget of 3 epochs and a bar of 90 %."""
     train, test = fake_digits(600, seed=0), fake_digits(200, seed=1)
-    monkeypatch.setattr(cnn, "mnist_data", lambda: (train, test))
+    monkeypatch.setattr("helpers.check.framework.mnist_data", lambda: (train, test))
     monkeypatch.setattr(cnn, "training_budget", lambda: 3)
     monkeypatch.setattr(cnn, "accuracy_bar", lambda: 0.9)
     return train, test

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import math
 import numbers
-import time
 
 import numpy as np
 
 from ..check_results import CheckResult
-from ..fast_mode import pick, training_subset
-from .framework import Hint, as_array, call, mnist_data, run_check
+from ..fast_mode import pick
+from .framework import Hint, call, expect_epochs_within, run_check, train_within_budget
 
 SMALL_CNN_LIMIT = 20_000  # exercise 5.4: the small CNN must have fewer parameters than this
 
@@ -410,21 +409,10 @@ def train_small_cnn(function) -> CheckResult:
     def test(function):
         import keras
 
-        (x_train, y_train), (x_test, y_test) = mnist_data()
-        x, y = training_subset(x_train, y_train)
         epochs = training_budget()
-        keras.utils.set_random_seed(42)
-        started = time.perf_counter()
-        model = call(function, x.copy(), y.copy(), epochs)
-        seconds = time.perf_counter() - started
+        model, seconds, train_size, (x_test, y_test) = train_within_budget(function, epochs)
         inspect_small_cnn(model)
-        history = getattr(model, "history", None)
-        trained_epochs = len(getattr(history, "epoch", []) or [])
-        if trained_epochs > epochs:
-            raise Hint(
-                f"the model was trained for {trained_epochs} epochs, but the budget is epochs={epochs}: "
-                "pass `epochs=epochs` to fit."
-            )
+        expect_epochs_within(model, epochs)
         optimizer = getattr(model, "optimizer", None)
         if optimizer is None or int(keras.ops.convert_to_numpy(optimizer.iterations)) == 0:
             raise Hint(
@@ -438,7 +426,7 @@ def train_small_cnn(function) -> CheckResult:
         params = model.count_params()
         return (
             f"Correct: {score:.2%} test accuracy (the bar: {bar:.1%}) with only {params:,} parameters, "
-            f"after {seconds:.0f} s of training on {len(x):,} images. Compare where your parameters sit with the "
+            f"after {seconds:.0f} s of training on {train_size:,} images. Compare where your parameters sit with the "
             "course CNN's table in the lesson."
         )
 

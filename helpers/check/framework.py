@@ -11,6 +11,7 @@ specific, kind message when something is wrong:
 """
 from __future__ import annotations
 
+import time
 import traceback
 from collections.abc import Callable
 from functools import lru_cache
@@ -114,3 +115,37 @@ def mnist_data():
     for array in (*splits[0], *splits[1]):
         array.setflags(write=False)
     return splits
+
+
+def train_within_budget(function: Callable, epochs: int):
+    """Call the student's ``function(x, y, epochs)`` on the (fast-mode aware) training set.
+
+    Returns ``(model, seconds, train_size, (x_test, y_test))``; the student gets copies, never the
+    shared arrays.
+
+        >>> model, seconds, train_size, (x_test, y_test) = train_within_budget(train_small_mlp, epochs=10)  # doctest: +SKIP
+    """
+    import keras
+
+    from ..fast_mode import training_subset
+
+    (x_train, y_train), test = mnist_data()
+    x, y = training_subset(x_train, y_train)
+    keras.utils.set_random_seed(42)
+    started = time.perf_counter()
+    model = call(function, x.copy(), y.copy(), epochs)
+    return model, time.perf_counter() - started, len(x), test
+
+
+def expect_epochs_within(model: Any, epochs: int) -> None:
+    """Raise a hint when ``model.fit`` ran for more epochs than the budget allows.
+
+        >>> expect_epochs_within(object(), epochs=5)
+    """
+    history = getattr(model, "history", None)
+    trained_epochs = len(getattr(history, "epoch", []) or [])
+    if trained_epochs > epochs:
+        raise Hint(
+            f"the model was trained for {trained_epochs} epochs, but the budget is epochs={epochs}: "
+            "pass `epochs=epochs` to fit."
+        )

@@ -8,14 +8,13 @@ MNIST with a fixed budget and scores it on the test set:
 """
 from __future__ import annotations
 
-import time
 
 import numpy as np
 
-from .framework import Hint, as_array, call, expect_shape, mnist_data, run_check
+from .framework import Hint, as_array, call, expect_epochs_within, expect_shape, run_check, train_within_budget
 from .loading import integer_labels
 from ..check_results import CheckResult
-from ..fast_mode import pick, training_subset
+from ..fast_mode import pick
 
 COURSE_MLP_PARAMS = 203_530  # notebook 04's build_mlp(): 784 * 256 + 256 + 256 * 10 + 10
 PARAMETER_LIMIT = COURSE_MLP_PARAMS // 2  # the small MLP must stay strictly below this
@@ -421,25 +420,14 @@ def train_small_mlp(function) -> CheckResult:
     def test(function):
         import keras
 
-        (x_train, y_train), (x_test, y_test) = mnist_data()
-        x, y = training_subset(x_train, y_train)
         epochs = training_budget()
-        keras.utils.set_random_seed(42)
-        started = time.perf_counter()
-        model = call(function, x.copy(), y.copy(), epochs)
-        seconds = time.perf_counter() - started
+        model, seconds, train_size, (x_test, y_test) = train_within_budget(function, epochs)
         if isinstance(model, keras.callbacks.History):
             raise Hint("you returned what model.fit returns, a History (the training curves): return the model itself.")
         if isinstance(model, tuple) and any(isinstance(part, keras.Model) for part in model):
             raise Hint("you returned a tuple: return only the trained model.")
         inspect_small_mlp(model, "the model you returned")
-        history = getattr(model, "history", None)
-        trained_epochs = len(getattr(history, "epoch", []) or [])
-        if trained_epochs > epochs:
-            raise Hint(
-                f"the model was trained for {trained_epochs} epochs, but the budget is epochs={epochs}: "
-                "pass `epochs=epochs` to fit."
-            )
+        expect_epochs_within(model, epochs)
         bar = accuracy_bar()
         score = _test_accuracy(model, x_test, y_test)
         if score < bar:
