@@ -9,12 +9,13 @@ Each module holds one concern; the names students use are re-exported here:
 """
 from .environment import quiet_tensorflow, setup
 
-quiet_tensorflow()  # before any notebook imports TensorFlow
+quiet_tensorflow()  # from here on, TensorFlow loads without its start-up lines (`import keras` loads it)
 
 from . import check  # noqa: E402
 from .data import MnistDataError, MnistNotFoundError, load_mnist, read_mnist_npz  # noqa: E402
 from .fast_mode import is_fast_mode, pick, training_subset  # noqa: E402
 from .idx import IdxFormatError, mnist_idx_file, parse_idx_header, read_idx  # noqa: E402
+from .measured import benchmark_summary, describe_benchmark  # noqa: E402
 from .plots import (  # noqa: E402
     plot_class_counts,
     plot_confusion_matrix,
@@ -27,7 +28,8 @@ from .plots import (  # noqa: E402
 from .widgets import DigitBrowser, browse_digits  # noqa: E402
 
 __all__ = [
-    "DigitBrowser", "IdxFormatError", "MnistDataError", "MnistNotFoundError", "browse_digits", "check",
+    "DigitBrowser", "IdxFormatError", "MnistDataError", "MnistNotFoundError", "benchmark_summary", "browse_digits", "check",
+    "describe_benchmark",
     "is_fast_mode", "load_mnist", "mnist_idx_file", "parse_idx_header", "pick", "plot_class_counts", "plot_confusion_matrix", "plot_image_grid",
     "plot_digits", "plot_history", "plot_mean_digits", "plot_pixel_histograms", "quiet_tensorflow",
     "read_idx", "read_mnist_npz", "setup", "training_subset",

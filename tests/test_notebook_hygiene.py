@@ -62,6 +62,14 @@ def test_setup_cell_guards_colab_and_seeds(path):
     assert "nbval-ignore-output" in setup[0]["metadata"].get("tags", []), "its version line differs between machines"
 
 
+@pytest.mark.parametrize("path", RUN_NOTEBOOKS, ids=ids(RUN_NOTEBOOKS))
+def test_setup_cell_stores_no_stderr(path):
+    setup = code_cells(load(path))[0]
+    stderr = [line for out in setup["outputs"] if out["output_type"] == "stream" and out["name"] == "stderr"
+              for line in "".join(out["text"]).splitlines()]
+    assert not stderr, f"the setup cell stored stderr ({stderr[0]!r}): rerun the notebook with the current helpers"
+
+
 @pytest.mark.parametrize("path", ALL, ids=ids(ALL))
 def test_no_machine_paths_or_old_idioms(path):
     code = "\n".join(source(cell) for cell in code_cells(load(path)))
@@ -124,3 +132,20 @@ def test_every_check_in_a_solution_passes(path):
     assert len(verdicts) >= 3, "an exercise set has three to five checked exercises"
     failing = [v["exercise"] for v in verdicts if v["status"] != "pass"]
     assert not failing, f"the stored solution run does not pass exercises {failing}"
+
+
+TENSORFLOW_START_UP = re.compile(
+    r"absl::InitializeLog|oneDNN custom operations|cuda drivers|cuInit|cudart_stub|TF-TRT|"
+    r"This TensorFlow binary is optimized|computation placer already registered"
+)
+
+
+@pytest.mark.parametrize("path", RUN_NOTEBOOKS, ids=ids(RUN_NOTEBOOKS))
+def test_no_stored_output_holds_tensorflow_start_up_lines(path):
+    for number, cell in enumerate(code_cells(load(path))):
+        for output in cell["outputs"]:
+            text = "".join(output.get("text", "")) + "".join(output.get("data", {}).get("text/plain", ""))
+            found = TENSORFLOW_START_UP.search(text)
+            assert not found, (
+                f"code cell {number} stored TensorFlow's start-up line {found.group(0)!r}: "
+                "rerun the notebook with the current helpers (import helpers before keras)")
