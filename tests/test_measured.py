@@ -44,7 +44,7 @@ def test_package_data_ships_the_results():
 def test_description_reads_mean_spread_extremes_and_ratio():
     text = measured.describe_benchmark("cnn")
     assert re.fullmatch(r"\d\d\.\d\d ± \d\.\d\d % over \d+ seeds \(lowest \d\d\.\d\d %, highest \d\d\.\d\d %\), "
-                        r"fit in \d+\.\d\d× the classic CNN's time", text), text
+                        r"trained and tested in \d+\.\d\d× the classic CNN's time", text), text
 
 
 def test_unknown_model_says_which_exist():
