@@ -51,14 +51,8 @@ def measure_course_model(name: str, data, seed: int = FIRST_SEED) -> dict:
     keras.utils.set_random_seed(seed)
     model = recipe.build()
     recipe.compile(model, train_size=len(x_train), epochs=recipe.fit_settings["epochs"])
-    started = time.perf_counter()
-    model.fit(x_train, y_train, verbose=0, **recipe.fit_settings)
-    fit_seconds = time.perf_counter() - started
-    started = time.perf_counter()
-    predicted = np.argmax(recipe.predict(model, x_test), axis=1)
-    predict_seconds = time.perf_counter() - started
-    return _result(name, seed, recipe.fit_settings["epochs"], model.count_params(), fit_seconds, predict_seconds,
-                   predicted, y_test)
+    return _fit_and_test(name, seed, model, recipe.fit_settings, (x_train, y_train), (x_test, y_test),
+                         predict=lambda: recipe.predict(model, x_test))
 
 
 def measure_classic_model(name: str, data, seed: int = FIRST_SEED) -> dict:
@@ -74,22 +68,24 @@ def measure_classic_model(name: str, data, seed: int = FIRST_SEED) -> dict:
     channels = model.input_shape[-1] == 1
     prepare = (lambda x: (x / 255.0).astype("float32")[..., None]) if channels else (lambda x: (x / 255.0).astype("float32"))
     x_fit, x_eval = prepare(x_train), prepare(x_test)
+    return _fit_and_test(name, seed, model, fit_settings, (x_fit, y_train), (x_eval, y_test),
+                         predict=lambda: model.predict(x_eval, verbose=0))
+
+
+def _fit_and_test(name, seed, model, fit_settings, train, test, predict) -> dict:
+    """Time ``model.fit`` on ``train`` and ``predict()`` (probabilities for ``test``), and make the result row."""
+    (x_fit, y_fit), (_, y_test) = train, test
     started = time.perf_counter()
-    model.fit(x_fit, y_train, verbose=0, **fit_settings)
+    model.fit(x_fit, y_fit, verbose=0, **fit_settings)
     fit_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    predicted = np.argmax(model.predict(x_eval, verbose=0), axis=1)
+    predicted = np.argmax(predict(), axis=1)
     predict_seconds = time.perf_counter() - started
-    return _result(name, seed, fit_settings["epochs"], model.count_params(), fit_seconds, predict_seconds,
-                   predicted, y_test)
-
-
-def _result(name, seed, epochs, params, fit_seconds, predict_seconds, predicted, y_test) -> dict:
     return {
         "model": name,
         "seed": int(seed),
-        "epochs": int(epochs),
-        "params": int(params),
+        "epochs": int(fit_settings["epochs"]),
+        "params": int(model.count_params()),
         "fit_seconds": round(fit_seconds, 1),
         "predict_seconds": round(predict_seconds, 2),
         "test_accuracy": round(float(np.mean(predicted == y_test)), 4),
