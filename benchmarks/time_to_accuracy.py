@@ -214,12 +214,22 @@ def where_measured(seeds: list[int]) -> dict:
         "first_seed": seeds[0],
         "cpu": _cpu_name(),
         "cpu_count": os.cpu_count(),
+        "onednn": _onednn_enabled(),
         "onednn_max_cpu_isa": os.environ.get("ONEDNN_MAX_CPU_ISA", "default"),
         "python": platform.python_version(),
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
         "numpy": np.__version__,
     }
+
+
+def _onednn_enabled() -> bool | None:
+    """Whether TensorFlow runs its oneDNN kernels in this process (None where it cannot tell)."""
+    try:
+        from tensorflow.python.util import _pywrap_util_port
+    except ImportError:
+        return None
+    return bool(_pywrap_util_port.IsMklEnabled())
 
 
 def _cpu_name() -> str:

@@ -7,9 +7,10 @@ Each module holds one concern; the names students use are re-exported here:
     >>> (x_train, y_train), (x_test, y_test) = helpers.load_mnist()  # doctest: +SKIP
     >>> helpers.check.one_hot(one_hot)  # doctest: +SKIP
 """
-from .environment import quiet_tensorflow, setup
+from .environment import prefer_onednn_kernels, quiet_tensorflow, setup
 
-quiet_tensorflow()  # from here on, TensorFlow loads without its start-up lines (`import keras` loads it)
+prefer_onednn_kernels()  # both before anything loads TensorFlow (`import keras` does)
+quiet_tensorflow()  # from here on, TensorFlow loads without its start-up lines
 
 from . import check  # noqa: E402
 from .data import MnistDataError, MnistNotFoundError, load_mnist, read_mnist_npz  # noqa: E402
@@ -31,6 +32,7 @@ __all__ = [
     "DigitBrowser", "IdxFormatError", "MnistDataError", "MnistNotFoundError", "benchmark_summary", "browse_digits", "check",
     "describe_benchmark",
     "is_fast_mode", "load_mnist", "mnist_idx_file", "parse_idx_header", "pick", "plot_class_counts", "plot_confusion_matrix", "plot_image_grid",
-    "plot_digits", "plot_history", "plot_mean_digits", "plot_pixel_histograms", "quiet_tensorflow",
+    "plot_digits", "plot_history", "plot_mean_digits", "plot_pixel_histograms", "prefer_onednn_kernels",
+    "quiet_tensorflow",
     "read_idx", "read_mnist_npz", "setup", "training_subset",
 ]

@@ -18,6 +18,25 @@ import tempfile
 from .fast_mode import is_fast_mode
 
 
+def prefer_onednn_kernels() -> None:
+    """Ask TensorFlow for its oneDNN CPU kernels on every x86-64 CPU, unless the user has chosen.
+
+        >>> prefer_onednn_kernels()
+        >>> os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1") in ("0", "1", "false", "true")
+        True
+
+    On Linux, TensorFlow turns on its oneDNN kernels by default only on CPUs with AVX-512 VNNI,
+    AVX-VNNI or AMX; on most laptops (AVX2, no AVX-512) it falls back to Eigen's kernels. The
+    course CNN then trains about twice as slowly, while the classic tutorial CNN, whose batches of
+    32 leave it waiting on Python rather than on arithmetic, hardly slows down (see the README's
+    benchmark section). oneDNN runs on any x86-64 CPU with AVX2, so the course asks for it. It
+    works only before TensorFlow is loaded (``import helpers`` calls it first thing); a value
+    already in the environment, such as ``TF_ENABLE_ONEDNN_OPTS=0``, is kept.
+    """
+    if platform.machine().lower() in ("x86_64", "amd64"):
+        os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+
+
 def quiet_tensorflow() -> None:
     """Make TensorFlow load without its start-up lines, whoever imports it first (``import keras`` does).
 
