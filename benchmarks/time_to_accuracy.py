@@ -11,6 +11,12 @@ tagged ``recipe`` (see ``recipes.py``), so this measures exactly what the notebo
 the full-mode training budget whatever ``COURSE_FAST`` says. Seeds run in the outer loop, so
 every model sees the machine in the same state, on average. Timings are wall-clock seconds and
 vary with the machine and its load: compare them as ratios within one run.
+
+Which CPU kernels TensorFlow runs changes the ratios (see ``helpers.prefer_onednn_kernels``). On a
+machine with AVX-512, two variables show what a laptop with AVX2 alone would do:
+
+    ONEDNN_MAX_CPU_ISA=AVX2 python benchmarks/time_to_accuracy.py   # the course there (oneDNN, AVX2)
+    TF_ENABLE_ONEDNN_OPTS=0 python benchmarks/time_to_accuracy.py   # TensorFlow's own default there (Eigen)
 """
 from __future__ import annotations
 
