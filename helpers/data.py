@@ -1,6 +1,6 @@
 """Load MNIST from wherever it is: a local copy first, Keras's checked download last.
 
-    >>> (x_train, y_train), (x_test, y_test) = load_mnist()  # doctest: +SKIP
+    >>> (x_train, y_train), (x_test, y_test) = load_mnist()
     >>> x_train.shape, x_train.dtype
     ((60000, 28, 28), dtype('uint8'))
 
@@ -128,7 +128,7 @@ def check_mnist_arrays(arrays: dict[str, np.ndarray], source: str = "the data") 
 def load_mnist(path: str | os.PathLike | None = None) -> MnistSplits:
     """Return ``(x_train, y_train), (x_test, y_test)`` exactly like ``keras.datasets.mnist.load_data()``.
 
-        >>> (x_train, y_train), (x_test, y_test) = load_mnist()  # doctest: +SKIP
+        >>> (x_train, y_train), (x_test, y_test) = load_mnist()
         >>> (x_train, y_train), _ = load_mnist("~/data/mnist.npz")  # doctest: +SKIP
     """
     if path is not None:

@@ -21,9 +21,7 @@ from .fast_mode import is_fast_mode
 def prefer_onednn_kernels() -> None:
     """Ask TensorFlow for its oneDNN CPU kernels on every x86-64 CPU, unless the user has chosen.
 
-        >>> prefer_onednn_kernels()
-        >>> os.environ.get("TF_ENABLE_ONEDNN_OPTS", "1") in ("0", "1", "false", "true")
-        True
+        >>> prefer_onednn_kernels()  # before anything imports TensorFlow
 
     On Linux, TensorFlow turns on its oneDNN kernels by default only on CPUs with AVX-512 VNNI,
     AVX-VNNI or AMX; on most laptops (AVX2, no AVX-512) it falls back to Eigen's kernels. The

@@ -7,7 +7,7 @@ An IDX file is a tiny header followed by raw bytes:
 * one big-endian 4-byte size per dimension;
 * the values, row after row.
 
-    >>> images = read_idx(mnist_idx_file("t10k-images-idx3-ubyte"))  # doctest: +SKIP
+    >>> images = read_idx(mnist_idx_file("t10k-images-idx3-ubyte"))
     >>> images.shape
     (10000, 28, 28)
 """
