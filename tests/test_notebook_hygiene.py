@@ -149,3 +149,12 @@ def test_no_stored_output_holds_tensorflow_start_up_lines(path):
             assert not found, (
                 f"code cell {number} stored TensorFlow's start-up line {found.group(0)!r}: "
                 "rerun the notebook with the current helpers (import helpers before keras)")
+
+
+@pytest.mark.parametrize("path", ALL, ids=ids(ALL))
+def test_no_volatile_metadata_is_committed(path):
+    volatile = [cell.get("id", index) for index, cell in enumerate(load(path)["cells"])
+                if "execution" in cell.get("metadata", {})]
+    assert not volatile, (
+        f"cells {volatile} carry execution timestamps: run notebooks with "
+        "--ExecutePreprocessor.record_timing=False (see CONTRIBUTING.md)")
