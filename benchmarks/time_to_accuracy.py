@@ -232,10 +232,11 @@ def where_measured(seeds: list[int]) -> dict:
 def _onednn_enabled() -> bool | None:
     """Whether TensorFlow runs its oneDNN kernels in this process (None where it cannot tell)."""
     try:
-        from tensorflow.python.util import _pywrap_util_port
+        from tensorflow.python.util import _pywrap_util_port  # private, so it may move
     except ImportError:
         return None
-    return bool(_pywrap_util_port.IsMklEnabled())
+    is_enabled = getattr(_pywrap_util_port, "IsMklEnabled", None)
+    return bool(is_enabled()) if is_enabled else None
 
 
 def _cpu_name() -> str:

@@ -25,9 +25,9 @@ def prefer_onednn_kernels() -> None:
 
     On Linux, TensorFlow turns on its oneDNN kernels by default only on CPUs with AVX-512 VNNI,
     AVX-VNNI or AMX; on most laptops (AVX2, no AVX-512) it falls back to Eigen's kernels. The
-    course CNN then trains about twice as slowly, while the classic tutorial CNN, whose batches of
-    32 leave it waiting on Python rather than on arithmetic, hardly slows down (see the README's
-    benchmark section). oneDNN runs on any x86-64 CPU with AVX2, so the course asks for it. It
+    course CNN then took 1.7 times as long in the benchmark, while the classic tutorial CNN, whose
+    batches of 32 leave it waiting on Python rather than on arithmetic, hardly slowed down (see the
+    README's benchmark section). oneDNN runs on any x86-64 CPU with AVX2, so the course asks for it. It
     works only before TensorFlow is loaded (``import helpers`` calls it first thing); a value
     already in the environment, such as ``TF_ENABLE_ONEDNN_OPTS=0``, is kept.
     """

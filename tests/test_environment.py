@@ -21,9 +21,14 @@ ROOT = Path(__file__).resolve().parents[1]
 START_UP_LINES = ("absl::InitializeLog", "oneDNN custom operations", "cuda drivers", "cuInit")
 
 
-def run_python(code: str, *path: Path) -> subprocess.CompletedProcess:
-    """Run ``code`` in a fresh interpreter that finds ``path`` (then this checkout) first on sys.path."""
+def run_python(code: str, *path: Path, **environment: str) -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh interpreter that finds ``path`` (then this checkout) first on sys.path.
+
+    ``TF_ENABLE_ONEDNN_OPTS`` is unset unless ``environment`` sets it, like any other variable given there.
+    """
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, [*path, ROOT]))}
+    env.pop("TF_ENABLE_ONEDNN_OPTS", None)
+    env.update(environment)
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
 
 
@@ -86,17 +91,9 @@ def test_the_setup_cell_prints_only_the_version_line():
     assert not [line for line in result.stderr.splitlines() if any(s in line for s in START_UP_LINES)], result.stderr
 
 
-def run_python_with(code: str, **environment: str) -> subprocess.CompletedProcess:
-    """Run ``code`` in a fresh interpreter with this checkout on sys.path and the given variables set or unset."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    env.pop("TF_ENABLE_ONEDNN_OPTS", None)
-    env.update(environment)
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
-
-
 @pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"), reason="oneDNN is asked for on x86-64 only")
 def test_import_helpers_asks_tensorflow_for_onednn_kernels():
-    result = run_python_with("import os, helpers; print(os.environ['TF_ENABLE_ONEDNN_OPTS'])")
+    result = run_python("import os, helpers; print(os.environ['TF_ENABLE_ONEDNN_OPTS'])")
     assert (result.returncode, result.stdout) == (0, "1\n"), result.stderr
 
 
@@ -104,6 +101,6 @@ def test_a_student_who_turned_onednn_off_keeps_it_off():
     code = ("import helpers, tensorflow\n"
             "from tensorflow.python.util import _pywrap_util_port\n"
             "print(_pywrap_util_port.IsMklEnabled())")
-    result = run_python_with(code, TF_ENABLE_ONEDNN_OPTS="0")
+    result = run_python(code, TF_ENABLE_ONEDNN_OPTS="0")
     assert (result.returncode, result.stdout) == (0, "False\n"), result.stderr
 
