@@ -1,4 +1,5 @@
 """Shared by every test pytest collects here, the docstring examples (``--doctest-modules``) included."""
+
 import os
 
 import pytest

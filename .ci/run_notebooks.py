@@ -9,6 +9,7 @@ notebooks are not written anywhere. One line per notebook gives its seconds and 
 for a failure the cell's source and its error follow. The exit status is 1 if any notebook
 failed. Needs nbclient, nbformat and ipykernel (the CI's Colab-shaped job installs them).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,11 +42,14 @@ class ThisPythonKernel(AsyncKernelManager):
 def run(path: Path, cell_timeout: int) -> str | None:
     """Execute one notebook in a fresh kernel from its folder; None if every cell ran, else a report.
 
-        >>> run(Path("notebooks/01_loading_and_exploring.ipynb"), cell_timeout=900)  # doctest: +SKIP
+    >>> run(Path("notebooks/01_loading_and_exploring.ipynb"), cell_timeout=900)  # doctest: +SKIP
     """
     notebook = nbformat.read(path, as_version=4)
     client = NotebookClient(
-        notebook, timeout=cell_timeout, kernel_name="python3", kernel_manager_class=ThisPythonKernel,
+        notebook,
+        timeout=cell_timeout,
+        kernel_name="python3",
+        kernel_manager_class=ThisPythonKernel,
         resources={"metadata": {"path": str(path.parent)}},
     )
     try:
@@ -57,13 +61,19 @@ def run(path: Path, cell_timeout: int) -> str | None:
 
 def failure_report(notebook, error: Exception) -> str:
     """The failing cell's number, source and error; or the error alone if no cell recorded one."""
-    why = " ran over the time limit and was interrupted" if isinstance(error, CellTimeoutError) else ""
+    why = (
+        " ran over the time limit and was interrupted"
+        if isinstance(error, CellTimeoutError)
+        else ""
+    )
     code_cells = [cell for cell in notebook.cells if cell.cell_type == "code"]
     for number, cell in enumerate(code_cells, start=1):
         for output in cell.get("outputs", []):
             if output.output_type == "error":
                 traceback = ANSI_ESCAPE.sub("", "\n".join(output.traceback))
-                return f"code cell {number}{why}:\n{indent(cell.source)}\n  ----\n{indent(traceback)}"
+                return (
+                    f"code cell {number}{why}:\n{indent(cell.source)}\n  ----\n{indent(traceback)}"
+                )
     return f"{type(error).__name__}: {ANSI_ESCAPE.sub('', str(error))}"
 
 
@@ -74,7 +84,9 @@ def indent(text: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
-    parser.add_argument("--cell-timeout", type=int, default=900, help="seconds one cell may take (default 900)")
+    parser.add_argument(
+        "--cell-timeout", type=int, default=900, help="seconds one cell may take (default 900)"
+    )
     args = parser.parse_args(argv)
 
     print(f"kernel: {sys.executable} (Python {sys.version.split()[0]})", flush=True)
@@ -82,7 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     for path in args.notebooks:
         started = time.monotonic()
         report = run(path, args.cell_timeout)
-        print(f"{time.monotonic() - started:7.1f} s  {'OK' if report is None else 'FAILED':6}  {path}", flush=True)
+        print(
+            f"{time.monotonic() - started:7.1f} s  {'OK' if report is None else 'FAILED':6}  {path}",
+            flush=True,
+        )
         if report is not None:
             failed.append(path)
             print(report, flush=True)

@@ -5,6 +5,7 @@ Adam with its default learning rate, batch size 32 unless the tutorial says othe
 
     >>> model, fit_settings = CLASSIC_RECIPES["classic_cnn"]()  # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -21,7 +22,12 @@ def _compiled(model: keras.Model) -> keras.Model:
 def classic_mlp() -> tuple[keras.Model, dict]:
     """Flatten → Dense 128 → Dense 10, 5 epochs (TensorFlow's beginner quickstart)."""
     model = keras.Sequential(
-        [keras.Input(shape=(28, 28)), layers.Flatten(), layers.Dense(128, activation="relu"), layers.Dense(10, activation="softmax")],
+        [
+            keras.Input(shape=(28, 28)),
+            layers.Flatten(),
+            layers.Dense(128, activation="relu"),
+            layers.Dense(10, activation="softmax"),
+        ],
         name="classic_mlp",
     )
     return _compiled(model), {"epochs": 5, "batch_size": 32}

@@ -14,6 +14,7 @@ and anything an earlier recipe cell of the same notebook defined.
     >>> recipe = load_recipe("notebooks/05_cnn.ipynb", "cnn")  # doctest: +SKIP
     >>> model = recipe.build()  # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,8 @@ class Recipe:
 def recipe_cells(notebook_path: str | Path) -> list[str]:
     """The sources of the cells tagged ``recipe``, in notebook order.
 
-        >>> len(recipe_cells(COURSE_MODELS["mlp"])) > 0  # doctest: +SKIP
-        True
+    >>> len(recipe_cells(COURSE_MODELS["mlp"])) > 0  # doctest: +SKIP
+    True
     """
     notebook = json.loads(Path(notebook_path).read_text(encoding="utf-8"))
     return [
@@ -60,8 +61,8 @@ def recipe_cells(notebook_path: str | Path) -> list[str]:
 def load_recipe(notebook_path: str | Path, name: str) -> Recipe:
     """Run a notebook's recipe cells and return the model ``name`` they define.
 
-        >>> load_recipe(COURSE_MODELS["cnn"], "cnn").fit_settings["epochs"]  # doctest: +SKIP
-        8
+    >>> load_recipe(COURSE_MODELS["cnn"], "cnn").fit_settings["epochs"]  # doctest: +SKIP
+    8
     """
     import keras
     import numpy as np
@@ -78,7 +79,9 @@ def load_recipe(notebook_path: str | Path, name: str) -> Recipe:
     missing = [key for key in wanted if key not in namespace]
     if missing:
         raise ValueError(f"{notebook_path}: the recipe cells do not define {missing}.")
-    predict = namespace.get(f"predict_{name}") or (lambda model, images: model.predict(images, verbose=0))
+    predict = namespace.get(f"predict_{name}") or (
+        lambda model, images: model.predict(images, verbose=0)
+    )
     return Recipe(
         name=name,
         build=namespace[f"build_{name}"],

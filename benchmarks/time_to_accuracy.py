@@ -18,6 +18,7 @@ machine with AVX-512, two variables show what a laptop with AVX2 alone would do:
     ONEDNN_MAX_CPU_ISA=AVX2 python benchmarks/time_to_accuracy.py   # the course there (oneDNN, AVX2)
     TF_ENABLE_ONEDNN_OPTS=0 python benchmarks/time_to_accuracy.py   # TensorFlow's own default there (Eigen)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,22 +34,24 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import helpers  # noqa: E402
 import numpy as np  # noqa: E402
 
+import helpers  # noqa: E402
 from benchmarks.classic_recipes import CLASSIC_RECIPES  # noqa: E402
 from benchmarks.recipes import COURSE_MODELS, load_recipe  # noqa: E402
 
 FIRST_SEED = 42  # the notebooks' own seed, so seed 42's row is the run a notebook stores
 REFERENCE = "classic_cnn"
-RESULTS_FILE = Path(__file__).resolve().parents[1] / "helpers" / "benchmark_results.json"  # read by helpers.measured
+RESULTS_FILE = (
+    Path(__file__).resolve().parents[1] / "helpers" / "benchmark_results.json"
+)  # read by helpers.measured
 ALL_MODELS = list(COURSE_MODELS) + list(CLASSIC_RECIPES)
 
 
 def measure_course_model(name: str, data, seed: int = FIRST_SEED) -> dict:
     """Train one course model exactly as its notebook does and measure it.
 
-        >>> measure_course_model("mlp", helpers.load_mnist(), seed=42)  # doctest: +SKIP
+    >>> measure_course_model("mlp", helpers.load_mnist(), seed=42)  # doctest: +SKIP
     """
     import keras
 
@@ -57,14 +60,21 @@ def measure_course_model(name: str, data, seed: int = FIRST_SEED) -> dict:
     keras.utils.set_random_seed(seed)
     model = recipe.build()
     recipe.compile(model, train_size=len(x_train), epochs=recipe.fit_settings["epochs"])
-    return _fit_and_test(name, seed, model, recipe.fit_settings, (x_train, y_train), (x_test, y_test),
-                         predict=lambda: recipe.predict(model, x_test))
+    return _fit_and_test(
+        name,
+        seed,
+        model,
+        recipe.fit_settings,
+        (x_train, y_train),
+        (x_test, y_test),
+        predict=lambda: recipe.predict(model, x_test),
+    )
 
 
 def measure_classic_model(name: str, data, seed: int = FIRST_SEED) -> dict:
     """Train one classic tutorial recipe the way its tutorial does and measure it.
 
-        >>> measure_classic_model("classic_cnn", helpers.load_mnist(), seed=42)  # doctest: +SKIP
+    >>> measure_classic_model("classic_cnn", helpers.load_mnist(), seed=42)  # doctest: +SKIP
     """
     import keras
 
@@ -72,10 +82,21 @@ def measure_classic_model(name: str, data, seed: int = FIRST_SEED) -> dict:
     keras.utils.set_random_seed(seed)
     model, fit_settings = CLASSIC_RECIPES[name]()
     channels = model.input_shape[-1] == 1
-    prepare = (lambda x: (x / 255.0).astype("float32")[..., None]) if channels else (lambda x: (x / 255.0).astype("float32"))
+    prepare = (
+        (lambda x: (x / 255.0).astype("float32")[..., None])
+        if channels
+        else (lambda x: (x / 255.0).astype("float32"))
+    )
     x_fit, x_eval = prepare(x_train), prepare(x_test)
-    return _fit_and_test(name, seed, model, fit_settings, (x_fit, y_train), (x_eval, y_test),
-                         predict=lambda: model.predict(x_eval, verbose=0))
+    return _fit_and_test(
+        name,
+        seed,
+        model,
+        fit_settings,
+        (x_fit, y_train),
+        (x_eval, y_test),
+        predict=lambda: model.predict(x_eval, verbose=0),
+    )
 
 
 def _fit_and_test(name, seed, model, fit_settings, train, test, predict) -> dict:
@@ -101,8 +122,8 @@ def _fit_and_test(name, seed, model, fit_settings, train, test, predict) -> dict
 def seconds_to_result(row: dict) -> float:
     """Fit plus prediction seconds: what a test result costs, test-time augmentation included.
 
-        >>> seconds_to_result({"fit_seconds": 20.0, "predict_seconds": 1.5})
-        21.5
+    >>> seconds_to_result({"fit_seconds": 20.0, "predict_seconds": 1.5})
+    21.5
     """
     return row["fit_seconds"] + row.get("predict_seconds", 0.0)
 
@@ -119,7 +140,9 @@ def add_time_ratios(results: list[dict]) -> None:
     reference = {r.get("seed"): seconds_to_result(r) for r in results if r["model"] == REFERENCE}
     for result in results:
         seconds = reference.get(result.get("seed"))
-        result["time_vs_classic_cnn"] = round(seconds_to_result(result) / seconds, 2) if seconds else None
+        result["time_vs_classic_cnn"] = (
+            round(seconds_to_result(result) / seconds, 2) if seconds else None
+        )
 
 
 def summarize(results: list[dict]) -> list[dict]:
@@ -147,31 +170,35 @@ def summarize(results: list[dict]) -> list[dict]:
     summary = []
     for model, rows in by_model.items():
         accuracies = [r["test_accuracy"] for r in rows]
-        summary.append({
-            "model": model,
-            "epochs": rows[0]["epochs"],
-            "params": rows[0]["params"],
-            "seeds": len(rows),
-            "accuracy_mean": round(statistics.fmean(accuracies), 5),
-            "accuracy_std": round(statistics.stdev(accuracies), 5) if len(rows) > 1 else 0.0,
-            "accuracy_min": min(accuracies),
-            "accuracy_max": max(accuracies),
-            "fit_seconds_mean": round(mean_fit(rows), 1),
-            "predict_seconds_mean": round(statistics.fmean(r.get("predict_seconds", 0.0) for r in rows), 2),
-            "time_vs_classic_cnn": round(mean_time(rows) / reference, 2) if reference else None,
-        })
+        summary.append(
+            {
+                "model": model,
+                "epochs": rows[0]["epochs"],
+                "params": rows[0]["params"],
+                "seeds": len(rows),
+                "accuracy_mean": round(statistics.fmean(accuracies), 5),
+                "accuracy_std": round(statistics.stdev(accuracies), 5) if len(rows) > 1 else 0.0,
+                "accuracy_min": min(accuracies),
+                "accuracy_max": max(accuracies),
+                "fit_seconds_mean": round(mean_fit(rows), 1),
+                "predict_seconds_mean": round(
+                    statistics.fmean(r.get("predict_seconds", 0.0) for r in rows), 2
+                ),
+                "time_vs_classic_cnn": round(mean_time(rows) / reference, 2) if reference else None,
+            }
+        )
     return summary
 
 
 def format_table(summary: list[dict]) -> str:
     """The per-model summary as a Markdown table, ready for the README.
 
-        >>> print(format_table([{"model": "cnn", "epochs": 5, "params": 10, "seeds": 5, "accuracy_mean": 0.99512,
-        ...     "accuracy_std": 0.0004, "accuracy_min": 0.9946, "accuracy_max": 0.9956, "fit_seconds_mean": 2.0,
-        ...     "predict_seconds_mean": 0.4, "time_vs_classic_cnn": None}]))  # doctest: +NORMALIZE_WHITESPACE
-        | model | epochs | parameters | seeds | test accuracy, mean ± std | min | max | fit seconds | predict seconds | time vs classic CNN |
-        | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
-        | cnn | 5 | 10 | 5 | 99.51 ± 0.04 % | 99.46 % | 99.56 % | 2.0 | 0.4 | – |
+    >>> print(format_table([{"model": "cnn", "epochs": 5, "params": 10, "seeds": 5, "accuracy_mean": 0.99512,
+    ...     "accuracy_std": 0.0004, "accuracy_min": 0.9946, "accuracy_max": 0.9956, "fit_seconds_mean": 2.0,
+    ...     "predict_seconds_mean": 0.4, "time_vs_classic_cnn": None}]))  # doctest: +NORMALIZE_WHITESPACE
+    | model | epochs | parameters | seeds | test accuracy, mean ± std | min | max | fit seconds | predict seconds | time vs classic CNN |
+    | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+    | cnn | 5 | 10 | 5 | 99.51 ± 0.04 % | 99.46 % | 99.56 % | 2.0 | 0.4 | – |
     """
     lines = [
         "| model | epochs | parameters | seeds | test accuracy, mean ± std | min | max | fit seconds | predict seconds "
@@ -191,7 +218,7 @@ def format_table(summary: list[dict]) -> str:
 def run(models: list[str], seeds: list[int], data) -> list[dict]:
     """Train every model once per seed, seeds in the outer loop, and return one row per run.
 
-        >>> rows = run(["cnn", "classic_cnn"], [42, 43], helpers.load_mnist())  # doctest: +SKIP
+    >>> rows = run(["cnn", "classic_cnn"], [42, 43], helpers.load_mnist())  # doctest: +SKIP
     """
     results = []
     for seed in seeds:
@@ -199,8 +226,11 @@ def run(models: list[str], seeds: list[int], data) -> list[dict]:
             measure = measure_course_model if name in COURSE_MODELS else measure_classic_model
             result = measure(name, data, seed=seed)
             results.append(result)
-            print(f"seed {seed} · {name}: {result['fit_seconds']:.1f} s, {100 * result['test_accuracy']:.2f} %",
-                  file=sys.stderr, flush=True)
+            print(
+                f"seed {seed} · {name}: {result['fit_seconds']:.1f} s, {100 * result['test_accuracy']:.2f} %",
+                file=sys.stderr,
+                flush=True,
+            )
     add_time_ratios(results)
     return results
 
@@ -208,8 +238,8 @@ def run(models: list[str], seeds: list[int], data) -> list[dict]:
 def where_measured(seeds: list[int]) -> dict:
     """The date, machine and versions of this run, stored beside its results.
 
-        >>> where_measured([42])["seeds"]
-        1
+    >>> where_measured([42])["seeds"]
+    1
     """
     import keras
     import tensorflow as tf
@@ -252,7 +282,7 @@ def _cpu_name() -> str:
 def save_results(results: list[dict], measured: dict, path: Path = RESULTS_FILE) -> None:
     """Write the run (where it was measured, one summary row per model, every row) for ``helpers.measured``.
 
-        >>> save_results(rows, where_measured([42]))  # doctest: +SKIP
+    >>> save_results(rows, where_measured([42]))  # doctest: +SKIP
     """
     document = {"measured": measured, "summary": summarize(results), "runs": results}
     path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -260,14 +290,32 @@ def save_results(results: list[dict], measured: dict, path: Path = RESULTS_FILE)
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", action="store_true", help="print one JSON row per model and seed instead of a table")
-    parser.add_argument("--seeds", type=int, default=1, metavar="N",
-                        help=f"train every model with N seeds, {FIRST_SEED}, {FIRST_SEED + 1}, ... (default: 1)")
-    parser.add_argument("--models", nargs="+", choices=ALL_MODELS, default=ALL_MODELS, metavar="MODEL",
-                        help=f"which models to train (default: all of {', '.join(ALL_MODELS)})")
-    parser.add_argument("--save", action="store_true",
-                        help=f"also write the results to {RESULTS_FILE.relative_to(RESULTS_FILE.parents[1])}, "
-                             "where the notebooks and the README table read them")
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON row per model and seed instead of a table",
+    )
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=1,
+        metavar="N",
+        help=f"train every model with N seeds, {FIRST_SEED}, {FIRST_SEED + 1}, ... (default: 1)",
+    )
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        choices=ALL_MODELS,
+        default=ALL_MODELS,
+        metavar="MODEL",
+        help=f"which models to train (default: all of {', '.join(ALL_MODELS)})",
+    )
+    parser.add_argument(
+        "--save",
+        action="store_true",
+        help=f"also write the results to {RESULTS_FILE.relative_to(RESULTS_FILE.parents[1])}, "
+        "where the notebooks and the README table read them",
+    )
     args = parser.parse_args(argv)
     if args.seeds < 1:
         parser.error("--seeds must be at least 1")

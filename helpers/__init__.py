@@ -7,6 +7,7 @@ Each module holds one concern; the names students use are re-exported here:
     >>> (x_train, y_train), (x_test, y_test) = helpers.load_mnist()  # doctest: +SKIP
     >>> helpers.check.one_hot(one_hot)  # doctest: +SKIP
 """
+
 from .environment import prefer_onednn_kernels, quiet_tensorflow, setup
 
 prefer_onednn_kernels()  # both before anything loads TensorFlow (`import keras` does)
@@ -29,10 +30,30 @@ from .plots import (  # noqa: E402
 from .widgets import DigitBrowser, browse_digits  # noqa: E402
 
 __all__ = [
-    "DigitBrowser", "IdxFormatError", "MnistDataError", "MnistNotFoundError", "benchmark_summary", "browse_digits", "check",
+    "DigitBrowser",
+    "IdxFormatError",
+    "MnistDataError",
+    "MnistNotFoundError",
+    "benchmark_summary",
+    "browse_digits",
+    "check",
     "describe_benchmark",
-    "is_fast_mode", "load_mnist", "mnist_idx_file", "parse_idx_header", "pick", "plot_class_counts", "plot_confusion_matrix", "plot_image_grid",
-    "plot_digits", "plot_history", "plot_mean_digits", "plot_pixel_histograms", "prefer_onednn_kernels",
+    "is_fast_mode",
+    "load_mnist",
+    "mnist_idx_file",
+    "parse_idx_header",
+    "pick",
+    "plot_class_counts",
+    "plot_confusion_matrix",
+    "plot_image_grid",
+    "plot_digits",
+    "plot_history",
+    "plot_mean_digits",
+    "plot_pixel_histograms",
+    "prefer_onednn_kernels",
     "quiet_tensorflow",
-    "read_idx", "read_mnist_npz", "setup", "training_subset",
+    "read_idx",
+    "read_mnist_npz",
+    "setup",
+    "training_subset",
 ]

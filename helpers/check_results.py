@@ -7,6 +7,7 @@ instructor's grader reads from the executed notebook.
     >>> CheckResult("2.1", "pass", "All values are in [0, 1].").passed
     True
 """
+
 from __future__ import annotations
 
 import html
@@ -26,8 +27,8 @@ _LOOK = {
 class CheckResult:
     """One exercise's verdict: ``status`` is "pass", "fail" or "not_done".
 
-        >>> CheckResult("1.1", "not_done", "Replace the ... with your code.").status
-        'not_done'
+    >>> CheckResult("1.1", "not_done", "Replace the ... with your code.").status
+    'not_done'
     """
 
     exercise: str

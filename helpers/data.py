@@ -15,6 +15,7 @@ Every file is loaded with ``allow_pickle=False`` and checked: the four arrays, t
 shapes and dtypes, and labels 0-9. A wrong or damaged file gets an error that says
 which file and what to do, never a silent fallback.
 """
+
 from __future__ import annotations
 
 import os
@@ -60,8 +61,8 @@ class MnistNotFoundError(MnistDataError):
 def keras_cache_file() -> Path:
     """Where Keras keeps its downloaded ``mnist.npz``.
 
-        >>> keras_cache_file().name
-        'mnist.npz'
+    >>> keras_cache_file().name
+    'mnist.npz'
     """
     keras_home = os.environ.get("KERAS_HOME") or os.path.join("~", ".keras")
     return Path(keras_home).expanduser() / "datasets" / "mnist.npz"
@@ -70,8 +71,8 @@ def keras_cache_file() -> Path:
 def course_data_file() -> Path | None:
     """``$COURSE_DATA_DIR/mnist/mnist.npz``, or None when the variable is not set.
 
-        >>> os.environ["COURSE_DATA_DIR"] = "/data"; str(course_data_file())
-        '/data/mnist/mnist.npz'
+    >>> os.environ["COURSE_DATA_DIR"] = "/data"; str(course_data_file())
+    '/data/mnist/mnist.npz'
     """
     data_dir = os.environ.get("COURSE_DATA_DIR", "").strip()
     return Path(data_dir).expanduser() / "mnist" / "mnist.npz" if data_dir else None
@@ -80,7 +81,7 @@ def course_data_file() -> Path | None:
 def read_mnist_npz(path: str | os.PathLike) -> MnistSplits:
     """Load and check one ``mnist.npz`` in the layout of ``keras.datasets.mnist``.
 
-        >>> (x_train, y_train), (x_test, y_test) = read_mnist_npz("mnist.npz")  # doctest: +SKIP
+    >>> (x_train, y_train), (x_test, y_test) = read_mnist_npz("mnist.npz")  # doctest: +SKIP
     """
     path = Path(path)
     try:
@@ -104,9 +105,9 @@ def read_mnist_npz(path: str | os.PathLike) -> MnistSplits:
 def check_mnist_arrays(arrays: dict[str, np.ndarray], source: str = "the data") -> None:
     """Raise :class:`MnistDataError` unless the arrays have MNIST's shapes, dtype and labels.
 
-        >>> check_mnist_arrays({"x_train": np.zeros((2, 28, 28))})  # doctest: +SKIP
-        Traceback (most recent call last):
-        MnistDataError: ...
+    >>> check_mnist_arrays({"x_train": np.zeros((2, 28, 28))})  # doctest: +SKIP
+    Traceback (most recent call last):
+    MnistDataError: ...
     """
     for name, shape in EXPECTED_ARRAYS.items():
         array = arrays[name]
@@ -128,8 +129,8 @@ def check_mnist_arrays(arrays: dict[str, np.ndarray], source: str = "the data") 
 def load_mnist(path: str | os.PathLike | None = None) -> MnistSplits:
     """Return ``(x_train, y_train), (x_test, y_test)`` exactly like ``keras.datasets.mnist.load_data()``.
 
-        >>> (x_train, y_train), (x_test, y_test) = load_mnist()
-        >>> (x_train, y_train), _ = load_mnist("~/data/mnist.npz")  # doctest: +SKIP
+    >>> (x_train, y_train), (x_test, y_test) = load_mnist()
+    >>> (x_train, y_train), _ = load_mnist("~/data/mnist.npz")  # doctest: +SKIP
     """
     if path is not None:
         return read_mnist_npz(_explicit_file(Path(path).expanduser()))
@@ -159,7 +160,9 @@ def load_mnist(path: str | os.PathLike | None = None) -> MnistSplits:
 
 
 def _explicit_file(path: Path) -> Path:
-    candidates = [path] if path.suffix == ".npz" else [path / "mnist.npz", path / "mnist" / "mnist.npz"]
+    candidates = (
+        [path] if path.suffix == ".npz" else [path / "mnist.npz", path / "mnist" / "mnist.npz"]
+    )
     for candidate in candidates:
         if candidate.is_file():
             return candidate

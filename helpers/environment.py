@@ -5,6 +5,7 @@ every random generator and report the versions in use.
     >>> helpers.setup(seed=42)  # doctest: +SKIP
     Python 3.11.7 · TensorFlow 2.21.0 · Keras 3.12.0 · NumPy 2.2.6 · seed 42 · full mode
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -47,7 +48,9 @@ def quiet_tensorflow() -> None:
     is loaded now: ``import helpers`` stays quick for the tools that never need TensorFlow.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if "tensorflow" not in sys.modules and not any(isinstance(f, _QuietTensorFlowFinder) for f in sys.meta_path):
+    if "tensorflow" not in sys.modules and not any(
+        isinstance(f, _QuietTensorFlowFinder) for f in sys.meta_path
+    ):
         sys.meta_path.insert(0, _QuietTensorFlowFinder())
 
 
@@ -129,8 +132,8 @@ def _restore_stderr(saved: int) -> None:
 def setup(seed: int = 42) -> None:
     """Seed Python, NumPy and TensorFlow and print the versions in use.
 
-        >>> setup(seed=0)  # doctest: +SKIP
-        Python 3.11.7 · TensorFlow 2.21.0 · Keras 3.12.0 · NumPy 2.2.6 · seed 0 · full mode
+    >>> setup(seed=0)  # doctest: +SKIP
+    Python 3.11.7 · TensorFlow 2.21.0 · Keras 3.12.0 · NumPy 2.2.6 · seed 0 · full mode
     """
     quiet_tensorflow()
     with _stderr_held_back():  # the GPU probe logs "failed call to cuInit" on a machine without one

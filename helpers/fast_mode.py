@@ -7,6 +7,7 @@ Notebooks never branch on it themselves; they ask for the training budget:
 
 Everything else (data, model, plots, checks) runs the same in fast mode.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,8 @@ _FALSE = {"", "0", "false", "no", "off"}
 def is_fast_mode() -> bool:
     """True when the environment variable ``COURSE_FAST`` asks for fast mode.
 
-        >>> os.environ["COURSE_FAST"] = "1"; is_fast_mode()
-        True
+    >>> os.environ["COURSE_FAST"] = "1"; is_fast_mode()
+    True
     """
     value = os.environ.get("COURSE_FAST", "").strip().lower()
     if value in _TRUE:
@@ -41,8 +42,8 @@ def is_fast_mode() -> bool:
 def pick(full: T, fast: T) -> T:
     """Return ``fast`` in fast mode and ``full`` otherwise.
 
-        >>> pick(full=30, fast=2)  # doctest: +SKIP
-        30
+    >>> pick(full=30, fast=2)  # doctest: +SKIP
+    30
     """
     return fast if is_fast_mode() else full
 
@@ -52,7 +53,7 @@ def training_subset(
 ) -> tuple[np.ndarray, np.ndarray]:
     """All of ``x, y`` normally; the first ``fast_size`` examples in fast mode.
 
-        >>> x_fit, y_fit = training_subset(x_train, y_train)  # doctest: +SKIP
+    >>> x_fit, y_fit = training_subset(x_train, y_train)  # doctest: +SKIP
     """
     if len(x) != len(y):
         raise ValueError(f"x and y differ in length: {len(x)} images but {len(y)} labels.")

@@ -11,6 +11,7 @@ An IDX file is a tiny header followed by raw bytes:
     >>> images.shape
     (10000, 28, 28)
 """
+
 from __future__ import annotations
 
 import gzip
@@ -45,8 +46,8 @@ class IdxFormatError(FriendlyError, ValueError):
 class IdxHeader:
     """What the first bytes of an IDX file say about the rest.
 
-        >>> parse_idx_header(bytes([0, 0, 8, 1, 0, 0, 0, 3]))
-        IdxHeader(dtype='>u1', shape=(3,), size=8)
+    >>> parse_idx_header(bytes([0, 0, 8, 1, 0, 0, 0, 3]))
+    IdxHeader(dtype='>u1', shape=(3,), size=8)
     """
 
     dtype: str
@@ -57,11 +58,13 @@ class IdxHeader:
 def parse_idx_header(raw: bytes) -> IdxHeader:
     """Decode the magic number and dimension sizes at the start of ``raw``.
 
-        >>> parse_idx_header(bytes([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 28, 0, 0, 0, 28])).shape
-        (2, 28, 28)
+    >>> parse_idx_header(bytes([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 28, 0, 0, 0, 28])).shape
+    (2, 28, 28)
     """
     if len(raw) < 4:
-        raise IdxFormatError(f"only {len(raw)} bytes: an IDX file starts with a 4-byte magic number.")
+        raise IdxFormatError(
+            f"only {len(raw)} bytes: an IDX file starts with a 4-byte magic number."
+        )
     zero_a, zero_b, type_code, ndim = raw[:4]
     if zero_a or zero_b or type_code not in IDX_DTYPES:
         raise IdxFormatError(
@@ -71,7 +74,9 @@ def parse_idx_header(raw: bytes) -> IdxHeader:
         )
     size = 4 + 4 * ndim
     if len(raw) < size:
-        raise IdxFormatError(f"the header promises {ndim} dimensions but the file ends after {len(raw)} bytes.")
+        raise IdxFormatError(
+            f"the header promises {ndim} dimensions but the file ends after {len(raw)} bytes."
+        )
     shape = tuple(int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     return IdxHeader(dtype=IDX_DTYPES[type_code], shape=shape, size=size)
 
@@ -79,8 +84,8 @@ def parse_idx_header(raw: bytes) -> IdxHeader:
 def decode_idx(raw: bytes) -> np.ndarray:
     """Turn the bytes of a whole IDX file into an array of the shape its header gives.
 
-        >>> decode_idx(bytes([0, 0, 8, 1, 0, 0, 0, 3, 7, 8, 9]))
-        array([7, 8, 9], dtype=uint8)
+    >>> decode_idx(bytes([0, 0, 8, 1, 0, 0, 0, 3, 7, 8, 9]))
+    array([7, 8, 9], dtype=uint8)
     """
     header = parse_idx_header(raw)
     item_size = np.dtype(header.dtype).itemsize
@@ -100,15 +105,19 @@ def decode_idx(raw: bytes) -> np.ndarray:
 def read_idx(path: str | os.PathLike) -> np.ndarray:
     """Read an IDX file, gzip-compressed (``.gz``) or not, into a NumPy array.
 
-        >>> labels = read_idx("t10k-labels-idx1-ubyte.gz")  # doctest: +SKIP
+    >>> labels = read_idx("t10k-labels-idx1-ubyte.gz")  # doctest: +SKIP
     """
     path = Path(path)
     try:
         raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
     except FileNotFoundError:
-        raise FileNotFoundError(f"{path} does not exist. Check the name, or use mnist_idx_file().") from None
+        raise FileNotFoundError(
+            f"{path} does not exist. Check the name, or use mnist_idx_file()."
+        ) from None
     except (OSError, EOFError, zlib.error) as error:
-        raise IdxFormatError(f"{path} is not a readable gzip file ({error}). Download it again.") from None
+        raise IdxFormatError(
+            f"{path} is not a readable gzip file ({error}). Download it again."
+        ) from None
     try:
         return decode_idx(raw)
     except IdxFormatError as error:
@@ -124,7 +133,9 @@ def mnist_idx_file(name: str, data_dir: str | os.PathLike | None = None) -> Path
         't10k-labels-idx1-ubyte.gz'
     """
     if name not in MNIST_IDX_SHA256:
-        raise ValueError(f"{name!r} is not an MNIST file; choose one of {sorted(MNIST_IDX_SHA256)}.")
+        raise ValueError(
+            f"{name!r} is not an MNIST file; choose one of {sorted(MNIST_IDX_SHA256)}."
+        )
     file_name = f"{name}.gz"
     folders = [Path(data_dir).expanduser()] if data_dir is not None else []
     configured = course_data_file()
@@ -152,7 +163,9 @@ def _download_idx(name: str, cache: Path, tried: list[Path]) -> Path:
         ) from None
     digest = hashlib.sha256(gzip.decompress(compressed)).hexdigest()
     if digest != MNIST_IDX_SHA256[name]:
-        raise MnistNotFoundError(f"{url} sent a file with the wrong checksum ({digest}); nothing was saved. Try again later.")
+        raise MnistNotFoundError(
+            f"{url} sent a file with the wrong checksum ({digest}); nothing was saved. Try again later."
+        )
     cache.mkdir(parents=True, exist_ok=True)
     target.write_bytes(compressed)
     return target

@@ -8,6 +8,7 @@ file ships with the package, so the same numbers print in Colab.
     >>> print(describe_benchmark("cnn"))  # doctest: +SKIP
     99.45 ± 0.04 % over 5 seeds (lowest 99.41 %, highest 99.51 %), trained and tested in 0.30× the classic CNN's time
 """
+
 from __future__ import annotations
 
 import json
@@ -21,8 +22,8 @@ RESULTS_FILE = Path(__file__).with_name("benchmark_results.json")
 def benchmark_results() -> dict:
     """The saved benchmark run: ``{"measured": {...}, "summary": [...], "runs": [...]}``.
 
-        >>> benchmark_results()["measured"]["seeds"]  # doctest: +SKIP
-        5
+    >>> benchmark_results()["measured"]["seeds"]  # doctest: +SKIP
+    5
     """
     try:
         return json.loads(RESULTS_FILE.read_text(encoding="utf-8"))
@@ -36,8 +37,8 @@ def benchmark_results() -> dict:
 def benchmark_summary(model: str) -> dict:
     """The benchmark's summary row for one model (``mlp``, ``cnn``, ``augmented_cnn``, ``classic_cnn``, ...).
 
-        >>> benchmark_summary("cnn")["accuracy_min"]  # doctest: +SKIP
-        0.9941
+    >>> benchmark_summary("cnn")["accuracy_min"]  # doctest: +SKIP
+    0.9941
     """
     rows = {row["model"]: row for row in benchmark_results()["summary"]}
     if model not in rows:
@@ -48,8 +49,8 @@ def benchmark_summary(model: str) -> dict:
 def describe_benchmark(model: str) -> str:
     """One sentence with a model's measured accuracy (mean ± standard deviation, extremes) and time ratio.
 
-        >>> describe_benchmark("augmented_cnn")  # doctest: +SKIP
-        '99.62 ± 0.01 % over 5 seeds (lowest 99.60 %, highest 99.64 %), trained and tested in 3.88× the classic CNN's time'
+    >>> describe_benchmark("augmented_cnn")  # doctest: +SKIP
+    '99.62 ± 0.01 % over 5 seeds (lowest 99.60 %, highest 99.64 %), trained and tested in 3.88× the classic CNN's time'
     """
     row = benchmark_summary(model)
     text = (

@@ -1,7 +1,8 @@
 """Figures the notebooks use again and again. Every function returns the figure it drew.
 
-    >>> fig = plot_digits(x_train, y_train, count=20)  # doctest: +SKIP
+>>> fig = plot_digits(x_train, y_train, count=20)  # doctest: +SKIP
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
@@ -30,7 +31,9 @@ def plot_digits(
     count = len(images)
     columns = max(1, min(columns, count))
     rows = int(np.ceil(count / columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(1.1 * columns, 1.25 * rows + (0.4 if title else 0)), squeeze=False)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(1.1 * columns, 1.25 * rows + (0.4 if title else 0)), squeeze=False
+    )
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i >= count:
@@ -42,7 +45,11 @@ def plot_digits(
             ax.set_title(str(int(labels[i])), fontsize=10)
         else:
             wrong = int(labels[i]) != int(predictions[i])
-            ax.set_title(f"{int(labels[i])}→{int(predictions[i])}", fontsize=10, color="crimson" if wrong else "black")
+            ax.set_title(
+                f"{int(labels[i])}→{int(predictions[i])}",
+                fontsize=10,
+                color="crimson" if wrong else "black",
+            )
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -52,13 +59,18 @@ def plot_digits(
 def plot_class_counts(labels_by_split: Mapping[str, np.ndarray]) -> Figure:
     """Side-by-side bars: how many examples of each digit every split holds.
 
-        >>> fig = plot_class_counts({"train": y_train, "test": y_test})  # doctest: +SKIP
+    >>> fig = plot_class_counts({"train": y_train, "test": y_test})  # doctest: +SKIP
     """
     fig, ax = plt.subplots(figsize=(8, 3.2))
     width = 0.8 / max(len(labels_by_split), 1)
     for k, (split, labels) in enumerate(labels_by_split.items()):
         counts = np.bincount(np.asarray(labels).astype(int), minlength=10)
-        ax.bar(np.arange(10) + (k - (len(labels_by_split) - 1) / 2) * width, counts, width, label=f"{split} ({len(labels):,})")
+        ax.bar(
+            np.arange(10) + (k - (len(labels_by_split) - 1) / 2) * width,
+            counts,
+            width,
+            label=f"{split} ({len(labels):,})",
+        )
     ax.set_xticks(range(10))
     ax.set_xlabel("digit")
     ax.set_ylabel("number of images")
@@ -70,13 +82,16 @@ def plot_class_counts(labels_by_split: Mapping[str, np.ndarray]) -> Figure:
 def plot_pixel_histograms(arrays: Mapping[str, np.ndarray], bins: int = 50) -> Figure:
     """One histogram of pixel values per array, on a log scale (most pixels are background).
 
-        >>> fig = plot_pixel_histograms({"raw": x_train, "divided by 255": x_train / 255})  # doctest: +SKIP
+    >>> fig = plot_pixel_histograms({"raw": x_train, "divided by 255": x_train / 255})  # doctest: +SKIP
     """
     fig, axes = plt.subplots(1, len(arrays), figsize=(4.2 * len(arrays), 3), squeeze=False)
     for ax, (name, values) in zip(axes.flat, arrays.items()):
         values = np.asarray(values, dtype=np.float64).ravel()
         ax.hist(values, bins=bins, color="steelblue", log=True)
-        ax.set_title(f"{name}\nmin {values.min():.3g} · max {values.max():.3g} · mean {values.mean():.3g}", fontsize=10)
+        ax.set_title(
+            f"{name}\nmin {values.min():.3g} · max {values.max():.3g} · mean {values.mean():.3g}",
+            fontsize=10,
+        )
         ax.set_xlabel("pixel value")
     axes.flat[0].set_ylabel("number of pixels (log)")
     fig.tight_layout()
@@ -86,7 +101,7 @@ def plot_pixel_histograms(arrays: Mapping[str, np.ndarray], bins: int = 50) -> F
 def plot_mean_digits(images: np.ndarray, labels: np.ndarray) -> Figure:
     """The average image of each digit 0-9: what a "typical" 3 looks like.
 
-        >>> fig = plot_mean_digits(x_train, y_train)  # doctest: +SKIP
+    >>> fig = plot_mean_digits(x_train, y_train)  # doctest: +SKIP
     """
     images = _as_images(images)
     labels = np.asarray(labels).astype(int)
@@ -118,10 +133,20 @@ def plot_history(
     for ax, metric in zip(axes.flat, metrics):
         for k, (name, history) in enumerate(histories.items()):
             colour = colours[k % len(colours)]
-            for key, style, suffix in ((metric, "-", "train"), (f"val_{metric}", "--", "validation")):
+            for key, style, suffix in (
+                (metric, "-", "train"),
+                (f"val_{metric}", "--", "validation"),
+            ):
                 if key in history:
                     values = history[key]
-                    ax.plot(range(1, len(values) + 1), values, style, color=colour, marker=".", label=f"{name} ({suffix})")
+                    ax.plot(
+                        range(1, len(values) + 1),
+                        values,
+                        style,
+                        color=colour,
+                        marker=".",
+                        label=f"{name} ({suffix})",
+                    )
         ax.set_xlabel("epoch")
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if metric in log_scale:
@@ -140,7 +165,9 @@ def _as_images(images: np.ndarray) -> np.ndarray:
     if images.ndim == 2 and images.shape[-1] == 784:
         images = images.reshape(-1, 28, 28)
     if images.ndim != 3:
-        raise ValueError(f"expected images of shape (N, 28, 28), (N, 28, 28, 1) or (N, 784); got {images.shape}.")
+        raise ValueError(
+            f"expected images of shape (N, 28, 28), (N, 28, 28, 1) or (N, 784); got {images.shape}."
+        )
     return images
 
 
@@ -159,7 +186,15 @@ def plot_confusion_matrix(matrix: np.ndarray, title: str = "confusion matrix") -
     for (row, column), count in np.ndenumerate(matrix):
         if count:
             dark = np.log1p(count) > 0.6 * np.log1p(matrix.max())
-            ax.text(column, row, str(int(count)), ha="center", va="center", fontsize=8, color="white" if dark else "black")
+            ax.text(
+                column,
+                row,
+                str(int(count)),
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if dark else "black",
+            )
     ax.set_xticks(range(matrix.shape[1]))
     ax.set_yticks(range(matrix.shape[0]))
     ax.set_xlabel("predicted digit")
@@ -170,18 +205,26 @@ def plot_confusion_matrix(matrix: np.ndarray, title: str = "confusion matrix") -
 
 
 def plot_image_grid(
-    images: np.ndarray, titles: Sequence[str] | None = None, columns: int = 8, cmap: str = "viridis", title: str | None = None
+    images: np.ndarray,
+    titles: Sequence[str] | None = None,
+    columns: int = 8,
+    cmap: str = "viridis",
+    title: str | None = None,
 ) -> Figure:
     """Any stack of small 2-D images (filters, feature maps) in a grid, each scaled on its own.
 
-        >>> fig = plot_image_grid(kernels.transpose(3, 0, 1, 2)[..., 0], cmap="RdBu")  # doctest: +SKIP
+    >>> fig = plot_image_grid(kernels.transpose(3, 0, 1, 2)[..., 0], cmap="RdBu")  # doctest: +SKIP
     """
     images = np.asarray(images)
     if images.ndim != 3:
-        raise ValueError(f"expected a stack of 2-D images, shape (N, height, width); got {images.shape}.")
+        raise ValueError(
+            f"expected a stack of 2-D images, shape (N, height, width); got {images.shape}."
+        )
     columns = max(1, min(columns, len(images)))
     rows = int(np.ceil(len(images) / columns))
-    fig, axes = plt.subplots(rows, columns, figsize=(1.25 * columns, 1.35 * rows + (0.4 if title else 0)), squeeze=False)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(1.25 * columns, 1.35 * rows + (0.4 if title else 0)), squeeze=False
+    )
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < len(images):

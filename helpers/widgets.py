@@ -7,6 +7,7 @@ cannot render (GitHub's notebook viewer, nbconvert, CI, ipywidgets not installed
 output falls back to a static picture of the first digits, because the displayed bundle
 carries both the widget and a PNG, and every viewer picks the richest one it can show.
 """
+
 from __future__ import annotations
 
 import base64
@@ -28,8 +29,8 @@ def _png(figure: Figure) -> bytes:
 def digit_png(image: np.ndarray, caption: str) -> bytes:
     """One digit drawn large, with a caption, as PNG bytes.
 
-        >>> digit_png(np.zeros((28, 28)), "label 0")[:4]
-        b'\\x89PNG'
+    >>> digit_png(np.zeros((28, 28)), "label 0")[:4]
+    b'\\x89PNG'
     """
     figure = Figure(figsize=(2.6, 2.8), dpi=80)
     ax = figure.add_subplot()
@@ -42,8 +43,8 @@ def digit_png(image: np.ndarray, caption: str) -> bytes:
 def digit_strip_png(images: np.ndarray, labels: np.ndarray, count: int = 10) -> bytes:
     """The first ``count`` digits in a row, titled with their labels, as PNG bytes.
 
-        >>> digit_strip_png(np.zeros((3, 28, 28)), np.array([1, 2, 3]))[:4]
-        b'\\x89PNG'
+    >>> digit_strip_png(np.zeros((3, 28, 28)), np.array([1, 2, 3]))[:4]
+    b'\\x89PNG'
     """
     count = min(count, len(images))
     figure = Figure(figsize=(1.1 * count, 1.4), dpi=80)
@@ -58,8 +59,8 @@ def digit_strip_png(images: np.ndarray, labels: np.ndarray, count: int = 10) -> 
 class DigitBrowser:
     """A slider over the images, a filter by label, and a static fallback.
 
-        >>> browser = DigitBrowser(x_train, y_train)  # doctest: +SKIP
-        >>> browser.show(label=3, position=10)  # doctest: +SKIP
+    >>> browser = DigitBrowser(x_train, y_train)  # doctest: +SKIP
+    >>> browser.show(label=3, position=10)  # doctest: +SKIP
     """
 
     def __init__(self, images: np.ndarray, labels: np.ndarray, name: str = "images") -> None:
@@ -77,16 +78,18 @@ class DigitBrowser:
     def indices(self, label: int | None) -> np.ndarray:
         """Positions of the images with this label (all of them for None).
 
-            >>> DigitBrowser(np.zeros((3, 28, 28)), [1, 0, 1]).indices(1)
-            array([0, 2])
+        >>> DigitBrowser(np.zeros((3, 28, 28)), [1, 0, 1]).indices(1)
+        array([0, 2])
         """
-        return np.arange(len(self.labels)) if label is None else np.flatnonzero(self.labels == label)
+        return (
+            np.arange(len(self.labels)) if label is None else np.flatnonzero(self.labels == label)
+        )
 
     def caption(self, index: int) -> str:
         """The text under the digit at ``index``.
 
-            >>> DigitBrowser(np.zeros((3, 28, 28)), [1, 0, 1]).caption(2)
-            'images[2] · label 1'
+        >>> DigitBrowser(np.zeros((3, 28, 28)), [1, 0, 1]).caption(2)
+        'images[2] · label 1'
         """
         return f"{self.name}[{index}] · label {self.labels[index]}"
 
@@ -104,9 +107,12 @@ class DigitBrowser:
             return None
         self._filter = widgets.Dropdown(
             options=[("all digits", None)] + [(f"only {d}s", d) for d in range(10)],
-            value=None, description="show",
+            value=None,
+            description="show",
         )
-        self._slider = widgets.IntSlider(value=0, min=0, max=len(self.labels) - 1, description="position", continuous_update=True)
+        self._slider = widgets.IntSlider(
+            value=0, min=0, max=len(self.labels) - 1, description="position", continuous_update=True
+        )
         self._count = widgets.Label()
         self._image = widgets.Image(format="png")
         self._filter.observe(lambda change: self._refilter(), names="value")
@@ -129,16 +135,22 @@ class DigitBrowser:
         bundle = {
             "text/plain": f"Digit browser over {len(self.labels):,} {self.name} "
             "(interactive in Jupyter and Colab; a static preview elsewhere)",
-            "image/png": base64.b64encode(digit_strip_png(self.images, self.labels)).decode("ascii"),
+            "image/png": base64.b64encode(digit_strip_png(self.images, self.labels)).decode(
+                "ascii"
+            ),
         }
         if self.widget is not None:
-            bundle[WIDGET_MIMETYPE] = {"version_major": 2, "version_minor": 0, "model_id": self.widget.model_id}
+            bundle[WIDGET_MIMETYPE] = {
+                "version_major": 2,
+                "version_minor": 0,
+                "model_id": self.widget.model_id,
+            }
         return bundle
 
 
 def browse_digits(images: np.ndarray, labels: np.ndarray, name: str = "images") -> DigitBrowser:
     """Make a :class:`DigitBrowser`; put it last in a cell to display it.
 
-        >>> browse_digits(x_train, y_train, name="x_train")  # doctest: +SKIP
+    >>> browse_digits(x_train, y_train, name="x_train")  # doctest: +SKIP
     """
     return DigitBrowser(images, labels, name)

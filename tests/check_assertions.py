@@ -1,4 +1,5 @@
 """What every self-check test asserts: a pass, "not done yet", or a fail with a specific hint."""
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """Shared fixtures: small fake MNIST files, and an environment with no data configured."""
+
 from __future__ import annotations
 
 import gzip
@@ -34,7 +35,9 @@ def no_data_env(monkeypatch, tmp_path):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras-home"))
 
     def offline_download():
-        raise Exception("URL fetch failure on https://storage.googleapis.com/...: [Errno -2] Name or service not known")
+        raise Exception(
+            "URL fetch failure on https://storage.googleapis.com/...: [Errno -2] Name or service not known"
+        )
 
     monkeypatch.setattr("helpers.data._download_with_keras", offline_download)
     return tmp_path

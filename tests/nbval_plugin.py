@@ -7,6 +7,7 @@ exception still fails the cell: nbval reports errors before it compares outputs.
 
 Loaded with ``-p tests.nbval_plugin`` (see ``[tool.pytest.ini_options]`` in pyproject.toml).
 """
+
 from __future__ import annotations
 
 import os
@@ -19,7 +20,11 @@ _compare_outputs = IPyNbCell.compare_outputs
 
 
 def _without_stderr(outputs: list) -> list:
-    return [out for out in outputs if not (out.get("output_type") == "stream" and out.get("name") == "stderr")]
+    return [
+        out
+        for out in outputs
+        if not (out.get("output_type") == "stream" and out.get("name") == "stderr")
+    ]
 
 
 def compare_outputs_ignoring_stderr(self, test, ref, skip_compare=None):

@@ -1,6 +1,7 @@
 """The self-checks of exercise set 04: a right answer passes, a stub is "not done", and each
 typical wrong answer fails with its own hint. No real MNIST is needed: exercise 4.5 trains one
 tiny model on small synthetic images."""
+
 from __future__ import annotations
 
 import keras
@@ -10,7 +11,6 @@ import pytest
 from helpers import check
 from helpers.check import mlp
 from tests.check_assertions import assert_fail, assert_not_done, assert_pass, stub
-
 
 # --- 4.1 accuracy ------------------------------------------------------------------------------
 
@@ -22,11 +22,17 @@ def accuracy_by_loop(probabilities, labels):
     return right / len(labels)
 
 
-@pytest.mark.parametrize("answer", [
-    lambda probabilities, labels: np.mean(probabilities.argmax(axis=1) == labels),
-    lambda probabilities, labels: float((np.argmax(probabilities, axis=-1) == labels).sum() / len(labels)),
-    accuracy_by_loop,
-], ids=["mean", "sum-over-len", "loop"])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        lambda probabilities, labels: np.mean(probabilities.argmax(axis=1) == labels),
+        lambda probabilities, labels: float(
+            (np.argmax(probabilities, axis=-1) == labels).sum() / len(labels)
+        ),
+        accuracy_by_loop,
+    ],
+    ids=["mean", "sum-over-len", "loop"],
+)
 def test_accuracy_passes_right_answers(answer):
     assert_pass(check.accuracy(answer))
 
@@ -36,20 +42,41 @@ def test_accuracy_not_done(answer):
     assert_not_done(check.accuracy(answer))
 
 
-@pytest.mark.parametrize("answer, phrase", [
-    (lambda p, labels: (p.argmax(axis=1) == labels).sum(), "the NUMBER of right predictions"),
-    (lambda p, labels: 100 * np.mean(p.argmax(axis=1) == labels), "a percentage"),
-    (lambda p, labels: np.mean(p.argmax(axis=1) != labels), "the share of WRONG predictions"),
-    (lambda p, labels: int((p.argmax(axis=1) == labels).sum()) // len(labels), "Integer division"),
-    (lambda p, labels: np.mean(p.argmax(axis=0) == labels), "argmax over axis 0"),
-    (lambda p, labels: np.mean(p.argmax() == labels), "argmax without an axis"),
-    (lambda p, labels: p.argmax(axis=1) == labels, "one True/False per example"),
-    (lambda p, labels: p.argmax(axis=1), "you returned the predicted classes"),
-    (lambda p, labels: p.max(axis=1).mean(), "how SURE the model is"),
-    (lambda p, labels: p[np.arange(len(labels)), labels].mean(), "average probability given to the true class"),
-    (lambda p, labels: np.mean(p.argmax(axis=1)[1:] == labels[1:]), "the accuracy is"),
-], ids=["count", "percentage", "error-rate", "integer-division", "axis-0", "no-axis", "booleans",
-        "predicted-classes", "mean-confidence", "mean-true-probability", "off-by-one"])
+@pytest.mark.parametrize(
+    "answer, phrase",
+    [
+        (lambda p, labels: (p.argmax(axis=1) == labels).sum(), "the NUMBER of right predictions"),
+        (lambda p, labels: 100 * np.mean(p.argmax(axis=1) == labels), "a percentage"),
+        (lambda p, labels: np.mean(p.argmax(axis=1) != labels), "the share of WRONG predictions"),
+        (
+            lambda p, labels: int((p.argmax(axis=1) == labels).sum()) // len(labels),
+            "Integer division",
+        ),
+        (lambda p, labels: np.mean(p.argmax(axis=0) == labels), "argmax over axis 0"),
+        (lambda p, labels: np.mean(p.argmax() == labels), "argmax without an axis"),
+        (lambda p, labels: p.argmax(axis=1) == labels, "one True/False per example"),
+        (lambda p, labels: p.argmax(axis=1), "you returned the predicted classes"),
+        (lambda p, labels: p.max(axis=1).mean(), "how SURE the model is"),
+        (
+            lambda p, labels: p[np.arange(len(labels)), labels].mean(),
+            "average probability given to the true class",
+        ),
+        (lambda p, labels: np.mean(p.argmax(axis=1)[1:] == labels[1:]), "the accuracy is"),
+    ],
+    ids=[
+        "count",
+        "percentage",
+        "error-rate",
+        "integer-division",
+        "axis-0",
+        "no-axis",
+        "booleans",
+        "predicted-classes",
+        "mean-confidence",
+        "mean-true-probability",
+        "off-by-one",
+    ],
+)
 def test_accuracy_explains_wrong_answers(answer, phrase):
     assert_fail(check.accuracy(answer), phrase)
 
@@ -57,9 +84,17 @@ def test_accuracy_explains_wrong_answers(answer, phrase):
 def test_accuracy_cases_tell_the_wrong_answers_apart():
     probabilities, labels = mlp.accuracy_cases()[0]
     right = probabilities.argmax(axis=1) == labels
-    values = [right.mean(), right.sum(), 100 * right.mean(), 1 - right.mean(), 0.0,
-              np.mean(probabilities.argmax(axis=0) == labels), np.mean(probabilities.argmax() == labels),
-              probabilities.max(axis=1).mean(), probabilities[np.arange(len(labels)), labels].mean()]
+    values = [
+        right.mean(),
+        right.sum(),
+        100 * right.mean(),
+        1 - right.mean(),
+        0.0,
+        np.mean(probabilities.argmax(axis=0) == labels),
+        np.mean(probabilities.argmax() == labels),
+        probabilities.max(axis=1).mean(),
+        probabilities[np.arange(len(labels)), labels].mean(),
+    ]
     assert len(np.unique(np.round(values, 4))) == len(values), values
 
 
@@ -84,12 +119,19 @@ def confusion_sized_by_data(labels, predictions, num_classes=10):
     return confusion_by_loop(labels, predictions, size)
 
 
-@pytest.mark.parametrize("answer", [
-    lambda labels, predictions, num_classes=10: mlp.reference_confusion_matrix(labels, predictions, num_classes),
-    confusion_by_loop,
-    lambda labels, predictions, num_classes=10: np.bincount(
-        labels.astype(int) * num_classes + predictions, minlength=num_classes**2).reshape(num_classes, num_classes),
-], ids=["add-at", "loop", "bincount"])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        lambda labels, predictions, num_classes=10: mlp.reference_confusion_matrix(
+            labels, predictions, num_classes
+        ),
+        confusion_by_loop,
+        lambda labels, predictions, num_classes=10: np.bincount(
+            labels.astype(int) * num_classes + predictions, minlength=num_classes**2
+        ).reshape(num_classes, num_classes),
+    ],
+    ids=["add-at", "loop", "bincount"],
+)
 def test_confusion_matrix_passes_right_answers(answer):
     assert_pass(check.confusion_matrix(answer))
 
@@ -98,19 +140,50 @@ def test_confusion_matrix_not_done():
     assert_not_done(check.confusion_matrix(stub))
 
 
-@pytest.mark.parametrize("answer, phrase", [
-    (lambda labels, predictions, num_classes=10: confusion_by_loop(predictions, labels, num_classes), "transposed"),
-    (confusion_with_fancy_index, "counted only once"),
-    (confusion_sized_by_data, "the largest class that occurs"),
-    (lambda labels, predictions, num_classes=10: confusion_by_loop(labels, predictions, 10), "instead of a fixed 10"),
-    (lambda labels, predictions, num_classes=10: confusion_by_loop(labels, predictions, num_classes).astype(float),
-     "stored as float64"),
-    (lambda labels, predictions, num_classes=10: (lambda m: m / np.maximum(m.sum(axis=1, keepdims=True), 1))(
-        confusion_by_loop(labels, predictions, num_classes)), "your rows add up to 1"),
-    (lambda labels, predictions, num_classes=10: confusion_by_loop(labels[1:], predictions[1:], num_classes),
-     "add up to"),
-], ids=["transposed", "fancy-index-plus-equals", "sized-by-data", "fixed-10", "float-counts", "row-shares",
-        "skips-first-pair"])
+@pytest.mark.parametrize(
+    "answer, phrase",
+    [
+        (
+            lambda labels, predictions, num_classes=10: confusion_by_loop(
+                predictions, labels, num_classes
+            ),
+            "transposed",
+        ),
+        (confusion_with_fancy_index, "counted only once"),
+        (confusion_sized_by_data, "the largest class that occurs"),
+        (
+            lambda labels, predictions, num_classes=10: confusion_by_loop(labels, predictions, 10),
+            "instead of a fixed 10",
+        ),
+        (
+            lambda labels, predictions, num_classes=10: confusion_by_loop(
+                labels, predictions, num_classes
+            ).astype(float),
+            "stored as float64",
+        ),
+        (
+            lambda labels, predictions, num_classes=10: (
+                lambda m: m / np.maximum(m.sum(axis=1, keepdims=True), 1)
+            )(confusion_by_loop(labels, predictions, num_classes)),
+            "your rows add up to 1",
+        ),
+        (
+            lambda labels, predictions, num_classes=10: confusion_by_loop(
+                labels[1:], predictions[1:], num_classes
+            ),
+            "add up to",
+        ),
+    ],
+    ids=[
+        "transposed",
+        "fancy-index-plus-equals",
+        "sized-by-data",
+        "fixed-10",
+        "float-counts",
+        "row-shares",
+        "skips-first-pair",
+    ],
+)
 def test_confusion_matrix_explains_wrong_answers(answer, phrase):
     assert_fail(check.confusion_matrix(answer), phrase)
 
@@ -118,7 +191,9 @@ def test_confusion_matrix_explains_wrong_answers(answer, phrase):
 def test_confusion_cases_repeat_pairs_and_miss_classes():
     cases = mlp.confusion_cases()
     for labels, predictions, num_classes, _ in cases:
-        assert (mlp.reference_confusion_matrix(labels, predictions, num_classes) > 1).any(), "repeated pairs"
+        assert (mlp.reference_confusion_matrix(labels, predictions, num_classes) > 1).any(), (
+            "repeated pairs"
+        )
     labels, predictions, num_classes, _ = cases[2]
     assert max(labels.max(), predictions.max()) + 1 < num_classes, "a class must be absent"
 
@@ -161,10 +236,14 @@ def mistakes_shuffled(probabilities, labels, count):
     return np.sort(mlp.reference_most_confident_mistakes(probabilities, labels, count))
 
 
-@pytest.mark.parametrize("answer", [
-    mlp.reference_most_confident_mistakes,
-    mistakes_by_sorting_everything,
-], ids=["reference", "sort-everything"])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        mlp.reference_most_confident_mistakes,
+        mistakes_by_sorting_everything,
+    ],
+    ids=["reference", "sort-everything"],
+)
 def test_most_confident_mistakes_passes_right_answers(answer):
     assert_pass(check.most_confident_mistakes(answer))
 
@@ -173,23 +252,43 @@ def test_most_confident_mistakes_not_done():
     assert_not_done(check.most_confident_mistakes(stub))
 
 
-@pytest.mark.parametrize("answer, phrase", [
-    (mistakes_positions, "positions in the list of mistakes"),
-    (mistakes_least_confident, "LEAST confident"),
-    (lambda p, labels, count: mlp.reference_most_confident_mistakes(p, labels, count)[::-1], "reverse order"),
-    (lambda p, labels, count: np.argsort(-p.max(axis=1))[:count], "but the model got it right"),
-    (mistakes_by_true_class, "probability of the TRUE class"),
-    (mistakes_confidences, "you returned probabilities"),
-    (lambda p, labels, count: np.flatnonzero(p.argmax(axis=1) != labels), "return exactly count=6 indices"),
-    (mistakes_shuffled, "the right images in the wrong order"),
-], ids=["positions-not-indices", "least-confident", "reversed", "includes-right-answers", "by-true-class",
-        "confidences", "all-mistakes", "sorted-by-index"])
+@pytest.mark.parametrize(
+    "answer, phrase",
+    [
+        (mistakes_positions, "positions in the list of mistakes"),
+        (mistakes_least_confident, "LEAST confident"),
+        (
+            lambda p, labels, count: mlp.reference_most_confident_mistakes(p, labels, count)[::-1],
+            "reverse order",
+        ),
+        (lambda p, labels, count: np.argsort(-p.max(axis=1))[:count], "but the model got it right"),
+        (mistakes_by_true_class, "probability of the TRUE class"),
+        (mistakes_confidences, "you returned probabilities"),
+        (
+            lambda p, labels, count: np.flatnonzero(p.argmax(axis=1) != labels),
+            "return exactly count=6 indices",
+        ),
+        (mistakes_shuffled, "the right images in the wrong order"),
+    ],
+    ids=[
+        "positions-not-indices",
+        "least-confident",
+        "reversed",
+        "includes-right-answers",
+        "by-true-class",
+        "confidences",
+        "all-mistakes",
+        "sorted-by-index",
+    ],
+)
 def test_most_confident_mistakes_explains_wrong_answers(answer, phrase):
     assert_fail(check.most_confident_mistakes(answer), phrase)
 
 
 def test_most_confident_mistakes_wants_all_when_there_are_few():
-    def at_most_count_padded(probabilities, labels, count):  # pads with right answers when mistakes run out
+    def at_most_count_padded(
+        probabilities, labels, count
+    ):  # pads with right answers when mistakes run out
         predicted = probabilities.argmax(axis=1)
         confidence = probabilities.max(axis=1) + (predicted != labels)  # mistakes first
         return np.argsort(-confidence)[:count]
@@ -200,7 +299,9 @@ def test_most_confident_mistakes_wants_all_when_there_are_few():
 # --- 4.4 build_small_mlp -----------------------------------------------------------------------
 
 
-def mlp_model(*hidden, rescale=True, activation="relu", output="softmax", input_shape=(28, 28), flatten=True):
+def mlp_model(
+    *hidden, rescale=True, activation="relu", output="softmax", input_shape=(28, 28), flatten=True
+):
     layers = [keras.Input(shape=input_shape)]
     if rescale:
         layers.append(keras.layers.Rescaling(1 / 255))
@@ -212,22 +313,37 @@ def mlp_model(*hidden, rescale=True, activation="relu", output="softmax", input_
 
 
 def small_cnn():
-    return keras.Sequential([
-        keras.Input(shape=(28, 28)), keras.layers.Rescaling(1 / 255), keras.layers.Reshape((28, 28, 1)),
-        keras.layers.Conv2D(4, 3, activation="relu"), keras.layers.Flatten(),
-        keras.layers.Dense(16, activation="relu"), keras.layers.Dense(10, activation="softmax"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input(shape=(28, 28)),
+            keras.layers.Rescaling(1 / 255),
+            keras.layers.Reshape((28, 28, 1)),
+            keras.layers.Conv2D(4, 3, activation="relu"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(16, activation="relu"),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
 
 
-@pytest.mark.parametrize("answer", [
-    lambda: mlp_model(100),
-    lambda: mlp_model(64, 64),
-    lambda: keras.Sequential([
-        keras.Input(shape=(28, 28)), keras.layers.Rescaling(1 / 255), keras.layers.Flatten(),
-        keras.layers.Dense(120, activation="relu"), keras.layers.Dropout(0.2),
-        keras.layers.Dense(10, activation="softmax"),
-    ]),
-], ids=["100", "64-64", "120-dropout"])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        lambda: mlp_model(100),
+        lambda: mlp_model(64, 64),
+        lambda: keras.Sequential(
+            [
+                keras.Input(shape=(28, 28)),
+                keras.layers.Rescaling(1 / 255),
+                keras.layers.Flatten(),
+                keras.layers.Dense(120, activation="relu"),
+                keras.layers.Dropout(0.2),
+                keras.layers.Dense(10, activation="softmax"),
+            ]
+        ),
+    ],
+    ids=["100", "64-64", "120-dropout"],
+)
 def test_build_small_mlp_passes_right_answers(answer):
     assert_pass(check.build_small_mlp(answer))
 
@@ -236,19 +352,36 @@ def test_build_small_mlp_not_done():
     assert_not_done(check.build_small_mlp(stub))
 
 
-@pytest.mark.parametrize("answer, phrase", [
-    (lambda: mlp_model(128), "101,770 parameters"),
-    (lambda: mlp_model(256), "203,530 parameters"),
-    (lambda: mlp_model(100, rescale=False), "Rescaling(1 / 255)"),
-    (lambda: mlp_model(100, input_shape=(784,), flatten=False), "let a Flatten layer inside the model"),
-    (lambda: mlp_model(100, output=None), "not probabilities"),
-    (lambda: mlp_model(), "a single Dense layer"),
-    (lambda: mlp_model(100, activation=None), "has no activation"),
-    (small_cnn, "convolution"),
-    (lambda: [keras.layers.Flatten(), keras.layers.Dense(10)], "wrap it in a model"),
-    (lambda: None, "did you forget to `return` the model"),
-], ids=["128-units", "course-size", "no-rescaling", "flat-input", "no-softmax", "no-hidden-layer",
-        "linear-hidden", "convolution", "list-of-layers", "returns-none"])
+@pytest.mark.parametrize(
+    "answer, phrase",
+    [
+        (lambda: mlp_model(128), "101,770 parameters"),
+        (lambda: mlp_model(256), "203,530 parameters"),
+        (lambda: mlp_model(100, rescale=False), "Rescaling(1 / 255)"),
+        (
+            lambda: mlp_model(100, input_shape=(784,), flatten=False),
+            "let a Flatten layer inside the model",
+        ),
+        (lambda: mlp_model(100, output=None), "not probabilities"),
+        (lambda: mlp_model(), "a single Dense layer"),
+        (lambda: mlp_model(100, activation=None), "has no activation"),
+        (small_cnn, "convolution"),
+        (lambda: [keras.layers.Flatten(), keras.layers.Dense(10)], "wrap it in a model"),
+        (lambda: None, "did you forget to `return` the model"),
+    ],
+    ids=[
+        "128-units",
+        "course-size",
+        "no-rescaling",
+        "flat-input",
+        "no-softmax",
+        "no-hidden-layer",
+        "linear-hidden",
+        "convolution",
+        "list-of-layers",
+        "returns-none",
+    ],
+)
 def test_build_small_mlp_explains_wrong_answers(answer, phrase):
     assert_fail(check.build_small_mlp(answer), phrase)
 
@@ -257,7 +390,9 @@ def test_course_mlp_size_matches_the_notebook_recipe():
     from benchmarks.recipes import COURSE_MODELS, load_recipe
 
     model = load_recipe(COURSE_MODELS["mlp"], "mlp").build()
-    assert model.count_params() == mlp.COURSE_MLP_PARAMS, "update COURSE_MLP_PARAMS in helpers/check/mlp.py"
+    assert model.count_params() == mlp.COURSE_MLP_PARAMS, (
+        "update COURSE_MLP_PARAMS in helpers/check/mlp.py"
+    )
     assert mlp.PARAMETER_LIMIT == mlp.COURSE_MLP_PARAMS // 2
 
 
@@ -268,10 +403,12 @@ def synthetic_digits(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """uint8 "digits": class k is a bright 6 x 6 block at its own place, on sparse noise."""
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, 10, count).astype(np.uint8)
-    images = np.where(rng.random((count, 28, 28)) < 0.05, rng.integers(0, 256, (count, 28, 28)), 0).astype(np.uint8)
+    images = np.where(
+        rng.random((count, 28, 28)) < 0.05, rng.integers(0, 256, (count, 28, 28)), 0
+    ).astype(np.uint8)
     for image, label in zip(images, labels):
         row, column = divmod(int(label), 4)
-        image[2 + 8 * row:8 + 8 * row, 1 + 7 * column:7 + 7 * column] = 255
+        image[2 + 8 * row : 8 + 8 * row, 1 + 7 * column : 7 + 7 * column] = 255
     return images, labels
 
 
@@ -287,7 +424,11 @@ def small_budget(monkeypatch):
 def trainer(epochs_used=None, scale=1, give_back="model", build=lambda: mlp_model(16)):
     def train_small_mlp(x, y, epochs):
         model = build()
-        model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.compile(
+            optimizer=keras.optimizers.Adam(0.01),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
         history = model.fit(x / scale, y, epochs=epochs_used or epochs, batch_size=32, verbose=0)
         return {"model": model, "history": history, "both": (model, history)}[give_back]
 
@@ -308,14 +449,18 @@ def test_train_small_mlp_not_done_while_the_builder_is_a_stub(small_budget):
     assert_not_done(check.train_small_mlp(trainer(build=stub)))
 
 
-@pytest.mark.parametrize("answer, phrase", [
-    (trainer(give_back="history"), "a History"),
-    (trainer(give_back="both"), "return only the trained model"),
-    (lambda x, y, epochs: mlp_model(16), "about chance"),
-    (lambda x, y, epochs: None, "did you forget to `return` the model"),
-    (lambda x, y, epochs: mlp_model(256), "203,530 parameters"),
-    (trainer(epochs_used=3), "the budget is epochs=2"),
-], ids=["returns-history", "returns-tuple", "untrained", "returns-none", "too-big", "over-budget"])
+@pytest.mark.parametrize(
+    "answer, phrase",
+    [
+        (trainer(give_back="history"), "a History"),
+        (trainer(give_back="both"), "return only the trained model"),
+        (lambda x, y, epochs: mlp_model(16), "about chance"),
+        (lambda x, y, epochs: None, "did you forget to `return` the model"),
+        (lambda x, y, epochs: mlp_model(256), "203,530 parameters"),
+        (trainer(epochs_used=3), "the budget is epochs=2"),
+    ],
+    ids=["returns-history", "returns-tuple", "untrained", "returns-none", "too-big", "over-budget"],
+)
 def test_train_small_mlp_explains_wrong_answers(small_budget, answer, phrase):
     assert_fail(check.train_small_mlp(answer), phrase)
 

@@ -1,4 +1,5 @@
 """load_mnist: where it looks, what it accepts, and what it says when something is wrong."""
+
 from __future__ import annotations
 
 import os
@@ -63,7 +64,7 @@ def test_nothing_works_gives_one_clear_message(no_data_env, monkeypatch):
 
 def test_truncated_npz_is_rejected(fake_npz, tmp_path):
     truncated = tmp_path / "mnist.npz"
-    truncated.write_bytes(fake_npz.read_bytes()[: 1_000_000])
+    truncated.write_bytes(fake_npz.read_bytes()[:1_000_000])
     with pytest.raises(MnistDataError, match="truncated"):
         load_mnist(truncated)
 
@@ -109,15 +110,31 @@ def test_pickled_objects_are_refused(tmp_path):
         load_mnist(path)
 
 
-@pytest.mark.skipif(not os.environ.get("COURSE_DATA_DIR"), reason="needs the real MNIST via COURSE_DATA_DIR (CI sets it)")
+@pytest.mark.skipif(
+    not os.environ.get("COURSE_DATA_DIR"),
+    reason="needs the real MNIST via COURSE_DATA_DIR (CI sets it)",
+)
 def test_real_mnist_matches_the_published_facts():
     (x_train, y_train), (x_test, y_test) = load_mnist()
     assert y_train[:5].tolist() == [5, 0, 4, 1, 9]
     assert y_test[:5].tolist() == [7, 2, 1, 0, 4]
-    assert np.bincount(y_train).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+    assert np.bincount(y_train).tolist() == [
+        5923,
+        6742,
+        5958,
+        6131,
+        5842,
+        5421,
+        5918,
+        6265,
+        5851,
+        5949,
+    ]
     assert x_train.max() == 255 and x_test.min() == 0
 
 
 def test_jupyter_shows_the_message_not_a_traceback(tmp_path):
     error = MnistNotFoundError("Could not find MNIST. Set COURSE_DATA_DIR.")
-    assert error._render_traceback_() == ["MnistNotFoundError: Could not find MNIST. Set COURSE_DATA_DIR."]
+    assert error._render_traceback_() == [
+        "MnistNotFoundError: Could not find MNIST. Set COURSE_DATA_DIR."
+    ]

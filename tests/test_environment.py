@@ -5,6 +5,7 @@ helpers`` its import runs with that descriptor held back; a failed import must s
 failed. The fake ``tensorflow`` packages here make those cases quick and certain; the last test
 loads the real one.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,7 +30,9 @@ def run_python(code: str, *path: Path, **environment: str) -> subprocess.Complet
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, [*path, ROOT]))}
     env.pop("TF_ENABLE_ONEDNN_OPTS", None)
     env.update(environment)
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300
+    )
 
 
 def fake_tensorflow(folder: Path, body: str) -> Path:
@@ -66,41 +69,57 @@ def test_without_a_file_descriptor_2_the_block_simply_runs(monkeypatch):
 
 
 def test_import_helpers_leaves_tensorflow_unloaded(tmp_path):
-    noisy = fake_tensorflow(tmp_path, "os.write(2, b'WARNING: All log messages before absl::InitializeLog()\\n')\n")
+    noisy = fake_tensorflow(
+        tmp_path, "os.write(2, b'WARNING: All log messages before absl::InitializeLog()\\n')\n"
+    )
     result = run_python("import sys, helpers; print('tensorflow' in sys.modules)", noisy)
     assert (result.returncode, result.stdout, result.stderr) == (0, "False\n", "")
 
 
 def test_tensorflow_loads_without_its_start_up_lines_after_import_helpers(tmp_path):
-    noisy = fake_tensorflow(tmp_path, "os.write(2, b'WARNING: All log messages before absl::InitializeLog()\\n')\n")
+    noisy = fake_tensorflow(
+        tmp_path, "os.write(2, b'WARNING: All log messages before absl::InitializeLog()\\n')\n"
+    )
     result = run_python("import helpers, tensorflow; print(tensorflow.__name__)", noisy)
     assert (result.returncode, result.stdout, result.stderr) == (0, "tensorflow\n", "")
 
 
 def test_a_failed_tensorflow_import_shows_its_error(tmp_path):
-    broken = fake_tensorflow(tmp_path, "os.write(2, b'loading _pywrap_tensorflow_internal\\n')\nraise ImportError('DLL load failed')\n")
+    broken = fake_tensorflow(
+        tmp_path,
+        "os.write(2, b'loading _pywrap_tensorflow_internal\\n')\nraise ImportError('DLL load failed')\n",
+    )
     result = run_python("import helpers, tensorflow", broken)
     assert result.returncode != 0
-    assert "loading _pywrap_tensorflow_internal" in result.stderr and "ImportError: DLL load failed" in result.stderr
+    assert (
+        "loading _pywrap_tensorflow_internal" in result.stderr
+        and "ImportError: DLL load failed" in result.stderr
+    )
 
 
 def test_the_setup_cell_prints_only_the_version_line():
     result = run_python("import helpers\nimport keras\nhelpers.setup(seed=42)")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Python ") and "seed 42" in result.stdout
-    assert not [line for line in result.stderr.splitlines() if any(s in line for s in START_UP_LINES)], result.stderr
+    assert not [
+        line for line in result.stderr.splitlines() if any(s in line for s in START_UP_LINES)
+    ], result.stderr
 
 
-@pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"), reason="oneDNN is asked for on x86-64 only")
+@pytest.mark.skipif(
+    platform.machine().lower() not in ("x86_64", "amd64"),
+    reason="oneDNN is asked for on x86-64 only",
+)
 def test_import_helpers_asks_tensorflow_for_onednn_kernels():
     result = run_python("import os, helpers; print(os.environ['TF_ENABLE_ONEDNN_OPTS'])")
     assert (result.returncode, result.stdout) == (0, "1\n"), result.stderr
 
 
 def test_a_student_who_turned_onednn_off_keeps_it_off():
-    code = ("import helpers, tensorflow\n"
-            "from tensorflow.python.util import _pywrap_util_port\n"
-            "print(_pywrap_util_port.IsMklEnabled())")
+    code = (
+        "import helpers, tensorflow\n"
+        "from tensorflow.python.util import _pywrap_util_port\n"
+        "print(_pywrap_util_port.IsMklEnabled())"
+    )
     result = run_python(code, TF_ENABLE_ONEDNN_OPTS="0")
     assert (result.returncode, result.stdout) == (0, "False\n"), result.stderr
-

@@ -1,4 +1,5 @@
-"""Tests for helpers.exercise_generator: solutions/*.ipynb -> exercises/*.ipynb."""
+"""Tests for course_tools.exercises (`python -m course_tools exercises`): solutions -> exercises."""
+
 from __future__ import annotations
 
 import os
@@ -8,7 +9,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from helpers.exercise_generator import (
+from course_tools.exercises import (
     NOT_DONE_RAISE,
     MarkerError,
     generate,
@@ -47,7 +48,9 @@ def solution_notebook() -> nbformat.NotebookNode:
                 "    return x / 255\n"
                 "    ### END SOLUTION\n"
             ),
-            new_markdown_cell("Why?\n<!-- BEGIN SOLUTION -->\nBecause.\n<!-- END SOLUTION -->\nDone."),
+            new_markdown_cell(
+                "Why?\n<!-- BEGIN SOLUTION -->\nBecause.\n<!-- END SOLUTION -->\nDone."
+            ),
         ],
         metadata={
             "course": {"exercise_set": "01_data"},
@@ -109,7 +112,10 @@ def test_block_in_function_raises_with_hint_at_marker_indentation() -> None:
 
 def test_indented_block_without_hint_calls_raise_not_implemented() -> None:
     namespace: dict = {}
-    exec(exercise_source("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION"), namespace)
+    exec(
+        exercise_source("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION"),
+        namespace,
+    )
     with pytest.raises(NotImplementedError, match="Not done yet"):
         namespace["f"]()
 
@@ -141,10 +147,14 @@ def test_two_blocks_in_one_cell() -> None:
 
 
 def test_markdown_answer_is_hidden() -> None:
-    notebook = new_notebook(cells=[new_markdown_cell(
-        "Why?\n<!-- BEGIN SOLUTION -->\nBecause **of** it.\n<!-- END SOLUTION -->\nInline: "
-        "<!--BEGIN SOLUTION-->42<!-- END SOLUTION -->."
-    )])
+    notebook = new_notebook(
+        cells=[
+            new_markdown_cell(
+                "Why?\n<!-- BEGIN SOLUTION -->\nBecause **of** it.\n<!-- END SOLUTION -->\nInline: "
+                "<!--BEGIN SOLUTION-->42<!-- END SOLUTION -->."
+            )
+        ]
+    )
     exercise = make_exercise(notebook, "01_data.ipynb")
     assert exercise.cells[0].source == "Why?\n*Your answer here.*\nInline: *Your answer here.*."
 
@@ -176,7 +186,9 @@ def test_outputs_cleared_timing_metadata_dropped_everything_else_kept() -> None:
     assert ran.outputs == [] and ran.execution_count is None
     assert ran.metadata == {"tags": ["ex"]}
     assert [cell.id for cell in exercise.cells] == [cell.id for cell in solution.cells]
-    assert [cell.cell_type for cell in exercise.cells] == [cell.cell_type for cell in solution.cells]
+    assert [cell.cell_type for cell in exercise.cells] == [
+        cell.cell_type for cell in solution.cells
+    ]
     assert exercise.metadata == solution.metadata
     assert solution.cells[1].outputs, "the solution notebook itself must not be modified"
     assert solution.cells[1].metadata["execution"]
@@ -192,7 +204,9 @@ def test_generate_writes_nbformat_text_with_trailing_newline(course: tuple[Path,
     assert nbformat.reads(written, as_version=4).cells[2].source.count("YOUR CODE HERE") == 1
 
 
-def test_second_run_writes_nothing(course: tuple[Path, Path], capsys: pytest.CaptureFixture) -> None:
+def test_second_run_writes_nothing(
+    course: tuple[Path, Path], capsys: pytest.CaptureFixture
+) -> None:
     solutions, exercises = course
     assert main(["--solutions", str(solutions), "--exercises", str(exercises)]) == 0
     target = exercises / "01_data.ipynb"
@@ -242,11 +256,13 @@ def test_check_lists_missing_stale_and_extra_and_writes_nothing(
     assert "stale    exercises/01_data.ipynb" in out
     assert "missing  exercises/02_model.ipynb" in out
     assert "extra    exercises/00_old.ipynb" in out
-    assert "run python -m helpers.exercise_generator" in out
+    assert "run python -m course_tools exercises" in out
     assert {path.name: path.read_bytes() for path in exercises.iterdir()} == before
 
 
-def test_check_passes_when_up_to_date(course: tuple[Path, Path], capsys: pytest.CaptureFixture) -> None:
+def test_check_passes_when_up_to_date(
+    course: tuple[Path, Path], capsys: pytest.CaptureFixture
+) -> None:
     solutions, exercises = course
     generate(solutions, exercises)
     assert main(["--check", "--solutions", str(solutions), "--exercises", str(exercises)]) == 0
@@ -265,10 +281,18 @@ def test_check_returns_the_changes_without_writing(course: tuple[Path, Path]) ->
 @pytest.mark.parametrize(
     ("cell", "expected"),
     [
-        (new_code_cell("a = 1\n### BEGIN SOLUTION\nb = 2"), "cell 2, line 2: '### BEGIN SOLUTION' has no"),
-        (new_code_cell("a = 1\n    ### END SOLUTION"), "cell 2, line 2: '### END SOLUTION' without"),
         (
-            new_code_cell("### BEGIN SOLUTION\n  ### BEGIN SOLUTION\n### END SOLUTION\n### END SOLUTION"),
+            new_code_cell("a = 1\n### BEGIN SOLUTION\nb = 2"),
+            "cell 2, line 2: '### BEGIN SOLUTION' has no",
+        ),
+        (
+            new_code_cell("a = 1\n    ### END SOLUTION"),
+            "cell 2, line 2: '### END SOLUTION' without",
+        ),
+        (
+            new_code_cell(
+                "### BEGIN SOLUTION\n  ### BEGIN SOLUTION\n### END SOLUTION\n### END SOLUTION"
+            ),
             "cell 2, line 2: '### BEGIN SOLUTION' inside the block opened on line 1",
         ),
         (
@@ -280,7 +304,9 @@ def test_check_returns_the_changes_without_writing(course: tuple[Path, Path]) ->
             "cell 2, line 3: '<!-- END SOLUTION -->' without",
         ),
         (
-            new_markdown_cell("<!-- BEGIN SOLUTION --><!-- BEGIN SOLUTION --><!-- END SOLUTION -->"),
+            new_markdown_cell(
+                "<!-- BEGIN SOLUTION --><!-- BEGIN SOLUTION --><!-- END SOLUTION -->"
+            ),
             "cell 2, line 1: '<!-- BEGIN SOLUTION -->' inside",
         ),
         (
@@ -294,10 +320,15 @@ def test_check_returns_the_changes_without_writing(course: tuple[Path, Path]) ->
     ],
 )
 def test_broken_markers_are_reported_and_nothing_is_written(
-    course: tuple[Path, Path], capsys: pytest.CaptureFixture, cell: nbformat.NotebookNode, expected: str
+    course: tuple[Path, Path],
+    capsys: pytest.CaptureFixture,
+    cell: nbformat.NotebookNode,
+    expected: str,
 ) -> None:
     solutions, exercises = course
-    write_solution(solutions, "02_broken.ipynb", new_notebook(cells=[new_markdown_cell("# Title"), cell]))
+    write_solution(
+        solutions, "02_broken.ipynb", new_notebook(cells=[new_markdown_cell("# Title"), cell])
+    )
 
     status = main(["--solutions", str(solutions), "--exercises", str(exercises)])
 
@@ -310,8 +341,12 @@ def test_broken_markers_are_reported_and_nothing_is_written(
         generate(solutions, exercises)
 
 
-def test_missing_solutions_folder_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    status = main(["--solutions", str(tmp_path / "nope"), "--exercises", str(tmp_path / "exercises")])
+def test_missing_solutions_folder_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    status = main(
+        ["--solutions", str(tmp_path / "nope"), "--exercises", str(tmp_path / "exercises")]
+    )
     assert status == 2
     assert "no solutions folder" in capsys.readouterr().err
 

@@ -1,4 +1,5 @@
 """COURSE_FAST: the one switch between the full course and the quick CI run."""
+
 from __future__ import annotations
 
 import numpy as np

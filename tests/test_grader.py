@@ -1,4 +1,5 @@
-"""Tests for helpers.grader: run submitted notebooks in fresh kernels and grade them."""
+"""Tests for course_tools.grading (`python -m course_tools grade`): run and grade submissions."""
+
 from __future__ import annotations
 
 import copy
@@ -10,9 +11,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from helpers.check_results import CheckResult
-from helpers.exercise_generator import make_exercise
-from helpers.grader import (
+from course_tools.exercises import make_exercise
+from course_tools.grading import (
     CHECK_CELL_CHANGED,
     CHECK_DID_NOT_RUN,
     GradeRow,
@@ -27,21 +27,22 @@ from helpers.grader import (
     run_notebook,
     write_csv,
 )
+from helpers.check_results import CheckResult
 
-SETUP = '''from helpers.check_results import CheckResult
+SETUP = """from helpers.check_results import CheckResult
 
 def check(exercise, value, expected):
     if value is ...:
         return CheckResult(exercise, "not_done", "Replace the ... with your code.")
     if value == expected:
         return CheckResult(exercise, "pass", "Correct.")
-    return CheckResult(exercise, "fail", f"Expected {expected!r}, got {value!r}.")'''
+    return CheckResult(exercise, "fail", f"Expected {expected!r}, got {value!r}.")"""
 
-CHECK_1_2 = '''try:
+CHECK_1_2 = """try:
     result = check("1.2", double(21), 42)
 except NotImplementedError:
     result = CheckResult("1.2", "not_done", "Write the body of double().")
-result'''
+result"""
 
 GOOD_ANSWERS = {
     "ex-1-1": "answer = 42",
@@ -58,7 +59,9 @@ def result_output(exercise: str, status: str, message: str = "") -> nbformat.Not
 
 def cell(cell_id: str, source: str, check: str | None = None) -> nbformat.NotebookNode:
     """A code cell with a fixed id; ``check`` adds the stored "pass" output of that exercise."""
-    code = new_code_cell(source, outputs=[result_output(check, "pass", "Correct.")] if check else [])
+    code = new_code_cell(
+        source, outputs=[result_output(check, "pass", "Correct.")] if check else []
+    )
     code.id = cell_id
     return code
 
@@ -73,10 +76,16 @@ def solution_notebook() -> nbformat.NotebookNode:
             cell("setup", SETUP),
             cell("ex-1-1", "answer = 6 * 7  ### SOLUTION"),
             cell("check-1-1", 'check("1.1", answer, 42)', check="1.1"),
-            cell("ex-1-2", "def double(x):\n    ### BEGIN SOLUTION hint: add x to itself\n"
-                           "    return 2 * x\n    ### END SOLUTION"),
+            cell(
+                "ex-1-2",
+                "def double(x):\n    ### BEGIN SOLUTION hint: add x to itself\n"
+                "    return 2 * x\n    ### END SOLUTION",
+            ),
             cell("check-1-2", CHECK_1_2, check="1.2"),
-            cell("ex-1-10", "total = ...\n### BEGIN SOLUTION\ntotal = sum(range(5))\n### END SOLUTION"),
+            cell(
+                "ex-1-10",
+                "total = ...\n### BEGIN SOLUTION\ntotal = sum(range(5))\n### END SOLUTION",
+            ),
             cell("check-1-10", 'check("1.10", total, 10)', check="1.10"),
         ],
         metadata={"course": {"exercise_set": "01_basics"}},
@@ -100,7 +109,9 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "solutions").mkdir()
     (root / "exercises").mkdir()
     nbformat.write(solution, root / "solutions" / "01_basics.ipynb")
-    nbformat.write(make_exercise(solution, "01_basics.ipynb"), root / "exercises" / "01_basics.ipynb")
+    nbformat.write(
+        make_exercise(solution, "01_basics.ipynb"), root / "exercises" / "01_basics.ipynb"
+    )
     return root
 
 
@@ -127,11 +138,14 @@ def test_expected_checks_come_from_the_solution_outputs(exercise: nbformat.Noteb
 
 
 def test_results_from_unchanged_check_cells_count(exercise: nbformat.NotebookNode) -> None:
-    run = executed(exercise, {
-        "check-1-1": [result_output("1.1", "pass", "Correct.")],
-        "check-1-2": [result_output("1.2", "not_done", "Write it.")],
-        "check-1-10": [result_output("1.10", "fail", "Expected 10.")],
-    })
+    run = executed(
+        exercise,
+        {
+            "check-1-1": [result_output("1.1", "pass", "Correct.")],
+            "check-1-2": [result_output("1.2", "not_done", "Write it.")],
+            "check-1-10": [result_output("1.10", "fail", "Expected 10.")],
+        },
+    )
     assert results_from_outputs(run, exercise) == {
         "1.1": Verdict("pass", "Correct."),
         "1.2": Verdict("not_done", "Write it."),
@@ -140,10 +154,16 @@ def test_results_from_unchanged_check_cells_count(exercise: nbformat.NotebookNod
 
 
 def test_forged_results_fail_as_changed_check_cells(exercise: nbformat.NotebookNode) -> None:
-    run = executed(exercise, {
-        "check-1-1": [result_output("1.1", "pass")],
-        "ex-1-2": [result_output("1.2", "pass"), result_output("9.9", "pass")],  # 9.9: made up, ignored
-    })
+    run = executed(
+        exercise,
+        {
+            "check-1-1": [result_output("1.1", "pass")],
+            "ex-1-2": [
+                result_output("1.2", "pass"),
+                result_output("9.9", "pass"),
+            ],  # 9.9: made up, ignored
+        },
+    )
     run.cells[3].source += "  # harmless?"  # check-1-1 edited: its pass no longer counts
     run.cells[4].source = 'CheckResult("1.2", "pass", "")'  # a verdict made up in an answer cell
     verdicts = results_from_outputs(run, exercise, {"check-1-1": ["1.1"], "check-1-2": ["1.2"]})
@@ -152,7 +172,9 @@ def test_forged_results_fail_as_changed_check_cells(exercise: nbformat.NotebookN
 
 
 def test_missing_results_explain_why(exercise: nbformat.NotebookNode) -> None:
-    error = new_output("error", ename="NameError", evalue="name 'answer' is not defined", traceback=[])
+    error = new_output(
+        "error", ename="NameError", evalue="name 'answer' is not defined", traceback=[]
+    )
     run = executed(exercise, {"check-1-1": [error]})
     run.cells = [code for code in run.cells if code.get("id") != "check-1-2"]  # deleted
     expected = {"check-1-1": ["1.1"], "check-1-2": ["1.2"], "check-1-10": ["1.10"]}
@@ -164,11 +186,16 @@ def test_missing_results_explain_why(exercise: nbformat.NotebookNode) -> None:
     }
 
 
-def test_notebooks_saved_without_cell_ids_are_matched_by_source(exercise: nbformat.NotebookNode) -> None:
-    run = executed(exercise, {
-        "check-1-1": [result_output("1.1", "pass")],
-        "ex-1-1": [result_output("1.2", "pass")],
-    })
+def test_notebooks_saved_without_cell_ids_are_matched_by_source(
+    exercise: nbformat.NotebookNode,
+) -> None:
+    run = executed(
+        exercise,
+        {
+            "check-1-1": [result_output("1.1", "pass")],
+            "ex-1-1": [result_output("1.2", "pass")],
+        },
+    )
     run.cells[2].source = 'answer = 42\nCheckResult("1.2", "pass", "")'
     for code in run.cells:
         del code["id"]
@@ -196,8 +223,13 @@ def test_match_reference_by_metadata_then_by_file_name(course: Path) -> None:
 
 
 def test_find_submissions_is_recursive_and_skips_checkpoints(tmp_path: Path) -> None:
-    for name in ["a.ipynb", "bob/b.ipynb", ".ipynb_checkpoints/a-checkpoint.ipynb",
-                 "bob/.ipynb_checkpoints/b-checkpoint.ipynb", "notes.txt"]:
+    for name in [
+        "a.ipynb",
+        "bob/b.ipynb",
+        ".ipynb_checkpoints/a-checkpoint.ipynb",
+        "bob/.ipynb_checkpoints/b-checkpoint.ipynb",
+        "notes.txt",
+    ]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("{}")
     found = [path.relative_to(tmp_path).as_posix() for path in find_submissions(tmp_path)]
@@ -206,16 +238,30 @@ def test_find_submissions_is_recursive_and_skips_checkpoints(tmp_path: Path) -> 
 
 def test_write_csv_columns(tmp_path: Path) -> None:
     rows = [
-        GradeRow("a.ipynb", "01", "ok", {"1.10": Verdict("pass", "ok"), "1.2": Verdict("fail", "no")},
-                 out_of=2),
+        GradeRow(
+            "a.ipynb",
+            "01",
+            "ok",
+            {"1.10": Verdict("pass", "ok"), "1.2": Verdict("fail", "no")},
+            out_of=2,
+        ),
         GradeRow("b.ipynb", status="unknown"),
     ]
     write_csv(rows, tmp_path / "grades.csv")
     with open(tmp_path / "grades.csv", newline="") as handle:
         lines = list(csv.reader(handle))
     assert lines == [
-        ["file", "exercise_set", "status", "ex1.2", "ex1.2 message", "ex1.10", "ex1.10 message",
-         "total", "out_of"],
+        [
+            "file",
+            "exercise_set",
+            "status",
+            "ex1.2",
+            "ex1.2 message",
+            "ex1.10",
+            "ex1.10 message",
+            "total",
+            "out_of",
+        ],
         ["a.ipynb", "01", "ok", "fail", "no", "pass", "ok", "1", "2"],
         ["b.ipynb", "", "unknown", "", "", "", "", "0", ""],
     ]
@@ -225,7 +271,9 @@ def test_missing_submissions_folder_is_a_clear_error(
     course: Path, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     out = tmp_path / "g.csv"
-    status = main([str(tmp_path / "nope"), "--out", str(out), "--reference", str(course / "exercises")])
+    status = main(
+        [str(tmp_path / "nope"), "--out", str(out), "--reference", str(course / "exercises")]
+    )
     assert status == 2
     assert "no submissions folder" in capsys.readouterr().err
     assert not out.exists()
@@ -241,16 +289,24 @@ def graded(course: Path, exercise: nbformat.NotebookNode, tmp_path_factory: pyte
     good = GOOD_ANSWERS
     loop = submission(exercise, {**good, "ex-1-2": "while True:\n    pass"})
     loop.cells[5].outputs = [result_output("1.2", "pass", "stored output, forged")]
-    tampered = submission(exercise, {**good, "ex-1-1": "answer = 41",
-                                     "check-1-1": 'CheckResult("1.1", "pass", "trust me")'})
+    tampered = submission(
+        exercise,
+        {**good, "ex-1-1": "answer = 41", "check-1-1": 'CheckResult("1.1", "pass", "trust me")'},
+    )
     tampered.cells.insert(6, new_code_cell('CheckResult("1.10", "pass", "me too")'))
     anonymous = copy.deepcopy(exercise)  # matched by file name, in a subfolder
     anonymous.metadata = {}
     notebooks = {
         "good.ipynb": submission(exercise, good),
         "wrong.ipynb": submission(exercise, {**good, "ex-1-1": "answer = 41"}),
-        "raising.ipynb": submission(exercise, {**good, "ex-1-1": "import sys\nsys.exit('bye')",
-                                               "ex-1-10": "import os\nos._exit(1)  # kills the kernel"}),
+        "raising.ipynb": submission(
+            exercise,
+            {
+                **good,
+                "ex-1-1": "import sys\nsys.exit('bye')",
+                "ex-1-10": "import os\nos._exit(1)  # kills the kernel",
+            },
+        ),
         "loop.ipynb": loop,
         "tampered.ipynb": tampered,
         "notes.ipynb": new_notebook(cells=[new_code_cell("1 + 1")]),
@@ -264,8 +320,21 @@ def graded(course: Path, exercise: nbformat.NotebookNode, tmp_path_factory: pyte
     before = {path: path.read_bytes() for path in folder.rglob("*.ipynb")}
     out = folder.parent / "grades.csv"
 
-    status = main([str(folder), "--out", str(out), "--timeout", "60", "--cell-timeout", "5", "--jobs", "2",
-                   "--reference", str(course / "exercises")])
+    status = main(
+        [
+            str(folder),
+            "--out",
+            str(out),
+            "--timeout",
+            "60",
+            "--cell-timeout",
+            "5",
+            "--jobs",
+            "2",
+            "--reference",
+            str(course / "exercises"),
+        ]
+    )
 
     assert status == 0
     with open(out, newline="", encoding="utf-8") as handle:
@@ -285,12 +354,31 @@ def verdicts(row: dict) -> dict[str, tuple[str, str]]:
 
 def test_csv_has_one_row_per_submission_and_natural_columns(graded) -> None:
     rows, header, _ = graded
-    assert sorted(rows) == sorted([
-        "good.ipynb", "wrong.ipynb", "raising.ipynb", "loop.ipynb", "tampered.ipynb",
-        "notes.ipynb", "invalid.ipynb", "bob/homework_01_basics.ipynb",
-    ])
-    assert header == ["file", "exercise_set", "status", "ex1.1", "ex1.1 message", "ex1.2", "ex1.2 message",
-                      "ex1.10", "ex1.10 message", "total", "out_of"]
+    assert sorted(rows) == sorted(
+        [
+            "good.ipynb",
+            "wrong.ipynb",
+            "raising.ipynb",
+            "loop.ipynb",
+            "tampered.ipynb",
+            "notes.ipynb",
+            "invalid.ipynb",
+            "bob/homework_01_basics.ipynb",
+        ]
+    )
+    assert header == [
+        "file",
+        "exercise_set",
+        "status",
+        "ex1.1",
+        "ex1.1 message",
+        "ex1.2",
+        "ex1.2 message",
+        "ex1.10",
+        "ex1.10 message",
+        "total",
+        "out_of",
+    ]
 
 
 def test_good_submission_passes(graded) -> None:
@@ -314,8 +402,11 @@ def test_untouched_exercise_matched_by_file_name_is_not_done_and_runs_to_the_end
 def test_raising_cells_and_killed_kernel_are_recorded_and_earlier_results_kept(graded) -> None:
     row = graded[0]["raising.ipynb"]  # sys.exit() in 1.1, os._exit() in 1.10
     assert (row["status"], row["total"]) == ("errors", "1")
-    assert verdicts(row) == {"1.1": ("fail", "cell raised NameError"), "1.2": ("pass", "Correct."),
-                             "1.10": ("fail", CHECK_DID_NOT_RUN)}
+    assert verdicts(row) == {
+        "1.1": ("fail", "cell raised NameError"),
+        "1.2": ("pass", "Correct."),
+        "1.10": ("fail", CHECK_DID_NOT_RUN),
+    }
 
 
 def test_infinite_loop_is_stopped_and_the_other_exercises_still_graded(graded) -> None:
@@ -328,16 +419,27 @@ def test_infinite_loop_is_stopped_and_the_other_exercises_still_graded(graded) -
 
 def test_changed_check_cell_and_forged_result_fail(graded) -> None:
     row = graded[0]["tampered.ipynb"]
-    assert verdicts(row) == {"1.1": ("fail", CHECK_CELL_CHANGED), "1.2": ("pass", "Correct."),
-                             "1.10": ("fail", CHECK_CELL_CHANGED)}
+    assert verdicts(row) == {
+        "1.1": ("fail", CHECK_CELL_CHANGED),
+        "1.2": ("pass", "Correct."),
+        "1.10": ("fail", CHECK_CELL_CHANGED),
+    }
     assert row["total"] == "1"
 
 
 def test_invalid_and_unknown_notebooks_are_recorded(graded) -> None:
     rows = graded[0]
-    assert (rows["invalid.ipynb"]["status"], rows["invalid.ipynb"]["exercise_set"]) == ("invalid", "")
+    assert (rows["invalid.ipynb"]["status"], rows["invalid.ipynb"]["exercise_set"]) == (
+        "invalid",
+        "",
+    )
     notes = rows["notes.ipynb"]
-    assert [notes[key] for key in ("status", "exercise_set", "ex1.1", "out_of")] == ["unknown", "", "", ""]
+    assert [notes[key] for key in ("status", "exercise_set", "ex1.1", "out_of")] == [
+        "unknown",
+        "",
+        "",
+        "",
+    ]
 
 
 def test_submissions_are_not_modified(graded) -> None:
@@ -347,10 +449,12 @@ def test_submissions_are_not_modified(graded) -> None:
 
 def test_whole_notebook_timeout_kills_the_kernel_too(tmp_path: Path) -> None:
     pid_file = tmp_path / "kernel.pid"
-    notebook = new_notebook(cells=[
-        new_code_cell(f"import os\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))"),
-        new_code_cell("import time\nwhile True:\n    time.sleep(0.1)"),
-    ])
+    notebook = new_notebook(
+        cells=[
+            new_code_cell(f"import os\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))"),
+            new_code_cell("import time\nwhile True:\n    time.sleep(0.1)"),
+        ]
+    )
     nbformat.write(notebook, tmp_path / "loop.ipynb")
 
     for timeout in (8, 20, 45):  # a loaded machine may need longer to start the kernel

@@ -1,4 +1,5 @@
 """The IDX reader: header checks, truncation, and agreement with the real files."""
+
 from __future__ import annotations
 
 import os
@@ -23,7 +24,9 @@ def test_reads_shape_and_values(tmp_path, suffix):
 
 def test_big_endian_int32_is_decoded(tmp_path):
     header = bytes([0, 0, 0x0C, 1, 0, 0, 0, 2])
-    path = write_idx(tmp_path / "x-idx1-int", header, (258).to_bytes(4, "big") + (1).to_bytes(4, "big"))
+    path = write_idx(
+        tmp_path / "x-idx1-int", header, (258).to_bytes(4, "big") + (1).to_bytes(4, "big")
+    )
     assert read_idx(path).tolist() == [258, 1]
 
 
@@ -73,12 +76,17 @@ def test_unknown_mnist_name_is_rejected():
 
 
 def test_finding_idx_offline_without_data_explains(no_data_env, monkeypatch):
-    monkeypatch.setattr("urllib.request.urlopen", lambda *a, **k: (_ for _ in ()).throw(OSError("offline")))
+    monkeypatch.setattr(
+        "urllib.request.urlopen", lambda *a, **k: (_ for _ in ()).throw(OSError("offline"))
+    )
     with pytest.raises(MnistNotFoundError, match="COURSE_DATA_DIR"):
         mnist_idx_file("t10k-labels-idx1-ubyte")
 
 
-@pytest.mark.skipif(not os.environ.get("COURSE_DATA_DIR"), reason="needs the real MNIST via COURSE_DATA_DIR (CI sets it)")
+@pytest.mark.skipif(
+    not os.environ.get("COURSE_DATA_DIR"),
+    reason="needs the real MNIST via COURSE_DATA_DIR (CI sets it)",
+)
 def test_real_idx_files_equal_the_npz():
     (x_train, y_train), (x_test, y_test) = load_mnist()
     assert np.array_equal(read_idx(mnist_idx_file("t10k-images-idx3-ubyte")), x_test)

@@ -1,4 +1,5 @@
 """The benchmark's saved results: complete, shipped with the package, and the README shows them."""
+
 from __future__ import annotations
 
 import re
@@ -21,7 +22,8 @@ def test_saved_results_cover_every_course_model_and_the_reference():
 def test_summary_is_what_the_saved_runs_give():
     results = measured.benchmark_results()
     assert results["summary"] == summarize(results["runs"]), (
-        "helpers/benchmark_results.json was edited by hand: rerun benchmarks/time_to_accuracy.py --save")
+        "helpers/benchmark_results.json was edited by hand: rerun benchmarks/time_to_accuracy.py --save"
+    )
 
 
 def test_every_model_was_measured_over_several_seeds():
@@ -33,7 +35,9 @@ def test_every_model_was_measured_over_several_seeds():
 def test_readme_table_is_the_saved_benchmark():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     table = format_table(measured.benchmark_results()["summary"])
-    assert table in readme, "the README's benchmark table differs from helpers/benchmark_results.json: paste format_table's output"
+    assert table in readme, (
+        "the README's benchmark table differs from helpers/benchmark_results.json: paste format_table's output"
+    )
 
 
 def test_package_data_ships_the_results():
@@ -43,8 +47,11 @@ def test_package_data_ships_the_results():
 
 def test_description_reads_mean_spread_extremes_and_ratio():
     text = measured.describe_benchmark("cnn")
-    assert re.fullmatch(r"\d\d\.\d\d ± \d\.\d\d % over \d+ seeds \(lowest \d\d\.\d\d %, highest \d\d\.\d\d %\), "
-                        r"trained and tested in \d+\.\d\d× the classic CNN's time", text), text
+    assert re.fullmatch(
+        r"\d\d\.\d\d ± \d\.\d\d % over \d+ seeds \(lowest \d\d\.\d\d %, highest \d\d\.\d\d %\), "
+        r"trained and tested in \d+\.\d\d× the classic CNN's time",
+        text,
+    ), text
 
 
 def test_unknown_model_says_which_exist():

@@ -4,6 +4,7 @@ Lesson notebooks and solutions carry the outputs of one top-to-bottom run; stude
 exercise notebooks are clean; all have the badge row and the Colab-guarded setup cell,
 and none contains a machine path or a pre-Keras-3 idiom.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,7 +14,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-RUN_NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "solutions").glob("*.ipynb"))
+RUN_NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted(
+    (ROOT / "solutions").glob("*.ipynb")
+)
 EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb"))
 ALL = RUN_NOTEBOOKS + EXERCISES
 FORBIDDEN_IN_CODE = {
@@ -51,23 +54,33 @@ def test_header_badges_point_at_this_notebook(path):
     text = source(first)
     assert first["cell_type"] == "markdown" and text.startswith("# "), "the first cell is the title"
     own = f"blob/main/{path.parent.name}/{path.name}"
-    assert f"colab.research.google.com/github/" in text and own in text, f"badge row must link {own}"
+    assert "colab.research.google.com/github/" in text and own in text, f"badge row must link {own}"
 
 
 @pytest.mark.parametrize("path", ALL, ids=ids(ALL))
 def test_setup_cell_guards_colab_and_seeds(path):
-    setup = [cell for cell in code_cells(load(path)) if '"google.colab" in sys.modules' in source(cell)]
+    setup = [
+        cell for cell in code_cells(load(path)) if '"google.colab" in sys.modules' in source(cell)
+    ]
     assert len(setup) == 1, "exactly one Colab-guarded setup cell"
     assert "helpers.setup(" in source(setup[0])
-    assert "nbval-ignore-output" in setup[0]["metadata"].get("tags", []), "its version line differs between machines"
+    assert "nbval-ignore-output" in setup[0]["metadata"].get("tags", []), (
+        "its version line differs between machines"
+    )
 
 
 @pytest.mark.parametrize("path", RUN_NOTEBOOKS, ids=ids(RUN_NOTEBOOKS))
 def test_setup_cell_stores_no_stderr(path):
     setup = code_cells(load(path))[0]
-    stderr = [line for out in setup["outputs"] if out["output_type"] == "stream" and out["name"] == "stderr"
-              for line in "".join(out["text"]).splitlines()]
-    assert not stderr, f"the setup cell stored stderr ({stderr[0]!r}): rerun the notebook with the current helpers"
+    stderr = [
+        line
+        for out in setup["outputs"]
+        if out["output_type"] == "stream" and out["name"] == "stderr"
+        for line in "".join(out["text"]).splitlines()
+    ]
+    assert not stderr, (
+        f"the setup cell stored stderr ({stderr[0]!r}): rerun the notebook with the current helpers"
+    )
 
 
 @pytest.mark.parametrize("path", ALL, ids=ids(ALL))
@@ -81,12 +94,18 @@ def test_no_machine_paths_or_old_idioms(path):
 def test_outputs_come_from_one_top_to_bottom_run(path):
     cells = code_cells(load(path))
     counts = [cell["execution_count"] for cell in cells]
-    assert counts == list(range(1, len(cells) + 1)), f"execution counts {counts}: rerun in a fresh kernel"
+    assert counts == list(range(1, len(cells) + 1)), (
+        f"execution counts {counts}: rerun in a fresh kernel"
+    )
     errors = [c for c in cells if any(o["output_type"] == "error" for o in c["outputs"])]
     assert not errors, "a stored output is an error"
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "notebooks").glob("*.ipynb")), ids=ids(sorted((ROOT / "notebooks").glob("*.ipynb"))))
+@pytest.mark.parametrize(
+    "path",
+    sorted((ROOT / "notebooks").glob("*.ipynb")),
+    ids=ids(sorted((ROOT / "notebooks").glob("*.ipynb"))),
+)
 def test_lessons_follow_the_anatomy(path):
     markdown = "\n".join(source(c) for c in load(path)["cells"] if c["cell_type"] == "markdown")
     for heading in ("## You will learn", "## Setup", "## Key takeaways"):
@@ -97,7 +116,9 @@ def test_lessons_follow_the_anatomy(path):
 @pytest.mark.parametrize("path", EXERCISES, ids=ids(EXERCISES))
 def test_exercise_notebooks_are_clean(path):
     for cell in code_cells(load(path)):
-        assert cell["outputs"] == [] and cell["execution_count"] is None, "students get exercises without outputs"
+        assert cell["outputs"] == [] and cell["execution_count"] is None, (
+            "students get exercises without outputs"
+        )
 
 
 def test_readme_lists_every_lesson_with_a_colab_badge():
@@ -107,10 +128,12 @@ def test_readme_lists_every_lesson_with_a_colab_badge():
 
 
 def test_exercises_are_exactly_what_the_generator_makes_from_solutions():
-    from helpers.exercise_generator import UPDATE_COMMAND, generate
+    from course_tools.exercises import UPDATE_COMMAND, generate
 
     differences = generate(ROOT / "solutions", ROOT / "exercises", check=True)
-    assert not differences, f"exercises/ is out of date ({', '.join(differences)}): run {UPDATE_COMMAND}"
+    assert not differences, (
+        f"exercises/ is out of date ({', '.join(differences)}): run {UPDATE_COMMAND}"
+    )
 
 
 def test_every_lesson_has_an_exercise_set():
@@ -119,7 +142,11 @@ def test_every_lesson_has_an_exercise_set():
     assert lessons <= solutions, f"lessons without exercises: {sorted(lessons - solutions)}"
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "solutions").glob("*.ipynb")), ids=ids(sorted((ROOT / "solutions").glob("*.ipynb"))))
+@pytest.mark.parametrize(
+    "path",
+    sorted((ROOT / "solutions").glob("*.ipynb")),
+    ids=ids(sorted((ROOT / "solutions").glob("*.ipynb"))),
+)
 def test_every_check_in_a_solution_passes(path):
     from helpers.check_results import RESULT_MIMETYPE
 
@@ -144,17 +171,26 @@ TENSORFLOW_START_UP = re.compile(
 def test_no_stored_output_holds_tensorflow_start_up_lines(path):
     for number, cell in enumerate(code_cells(load(path))):
         for output in cell["outputs"]:
-            text = "".join(output.get("text", "")) + "".join(output.get("data", {}).get("text/plain", ""))
+            text = "".join(output.get("text", "")) + "".join(
+                output.get("data", {}).get("text/plain", "")
+            )
             found = TENSORFLOW_START_UP.search(text)
             assert not found, (
                 f"code cell {number} stored TensorFlow's start-up line {found.group(0)!r}: "
-                "rerun the notebook with the current helpers (import helpers before keras)")
+                "rerun the notebook with the current helpers (import helpers before keras)"
+            )
 
 
-@pytest.mark.parametrize("path", ALL, ids=ids(ALL))
-def test_no_volatile_metadata_is_committed(path):
-    volatile = [cell.get("id", index) for index, cell in enumerate(load(path)["cells"])
-                if "execution" in cell.get("metadata", {})]
-    assert not volatile, (
-        f"cells {volatile} carry execution timestamps: run notebooks with "
-        "--ExecutePreprocessor.record_timing=False (see CONTRIBUTING.md)")
+LESSONS_AND_SOLUTIONS = sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted(
+    (ROOT / "solutions").glob("*.ipynb")
+)
+
+
+@pytest.mark.parametrize("path", LESSONS_AND_SOLUTIONS, ids=ids(LESSONS_AND_SOLUTIONS))
+def test_committed_notebook_is_clean(path):
+    from course_tools.notebook_cleaning import CLEAN_COMMAND, unclean
+
+    assert not unclean([path]), (
+        f"{path.name} carries volatile metadata, a random cell id or a raw progress bar: "
+        f"run {CLEAN_COMMAND} (see CONTRIBUTING.md)"
+    )

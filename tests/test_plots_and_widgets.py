@@ -1,4 +1,5 @@
 """Plots return their figure; the digit browser works with and without a widget front end."""
+
 from __future__ import annotations
 
 import base64
@@ -64,7 +65,12 @@ def test_mean_digits_shows_each_class_mean():
 
 
 def test_history_plots_train_and_validation_per_run():
-    history = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.7], "accuracy": [0.6, 0.8], "val_accuracy": [0.5, 0.7]}
+    history = {
+        "loss": [1.0, 0.5],
+        "val_loss": [1.1, 0.7],
+        "accuracy": [0.6, 0.8],
+        "val_accuracy": [0.5, 0.7],
+    }
     fig = helpers.plot_history({"a": history, "b": history})
     assert [len(ax.lines) for ax in fig.axes] == [4, 4]
 

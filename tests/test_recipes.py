@@ -1,4 +1,5 @@
 """The benchmark reads the course's models from the notebooks' recipe cells: they must build and train."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,7 +19,9 @@ def test_at_least_the_mlp_notebook_has_a_recipe():
 def test_recipe_builds_a_model_for_raw_images(name):
     recipe = load_recipe(PRESENT[name], name)
     model = recipe.build()
-    assert tuple(model.input_shape) == (None, 28, 28), "recipes take raw images as helpers.load_mnist() returns them"
+    assert tuple(model.input_shape) == (None, 28, 28), (
+        "recipes take raw images as helpers.load_mnist() returns them"
+    )
     assert tuple(model.output_shape) == (None, 10)
     assert {"epochs", "batch_size", "validation_split"} <= set(recipe.fit_settings)
 
@@ -51,13 +54,24 @@ def test_missing_recipe_names_are_reported(tmp_path):
 
 
 def _row(model, seed, fit_seconds, accuracy):
-    return {"model": model, "seed": seed, "epochs": 5, "params": 100_000, "fit_seconds": fit_seconds,
-            "predict_seconds": 1.0, "test_accuracy": accuracy}
+    return {
+        "model": model,
+        "seed": seed,
+        "epochs": 5,
+        "params": 100_000,
+        "fit_seconds": fit_seconds,
+        "predict_seconds": 1.0,
+        "test_accuracy": accuracy,
+    }
 
 
 def test_time_ratios_compare_with_the_classic_cnn_of_the_same_seed():
-    rows = [_row("classic_cnn", 1, 79.0, 0.99), _row("cnn", 1, 23.0, 0.994),
-            _row("classic_cnn", 2, 99.0, 0.99), _row("cnn", 2, 24.0, 0.995)]
+    rows = [
+        _row("classic_cnn", 1, 79.0, 0.99),
+        _row("cnn", 1, 23.0, 0.994),
+        _row("classic_cnn", 2, 99.0, 0.99),
+        _row("cnn", 2, 24.0, 0.995),
+    ]
     add_time_ratios(rows)
     assert [r["time_vs_classic_cnn"] for r in rows] == [1.0, 0.3, 1.0, 0.25]
 
@@ -70,11 +84,21 @@ def test_time_ratio_is_none_without_the_classic_cnn():
 
 
 def test_summary_gives_mean_spread_and_extremes_per_model():
-    rows = [_row("cnn", s, f, a) for s, f, a in [(1, 20.0, 0.9940), (2, 22.0, 0.9950), (3, 24.0, 0.9960)]]
-    rows += [_row("classic_cnn", s, 91.0, 0.99) for s in (1, 2, 3)]  # 92 s with its 1-second prediction
+    rows = [
+        _row("cnn", s, f, a)
+        for s, f, a in [(1, 20.0, 0.9940), (2, 22.0, 0.9950), (3, 24.0, 0.9960)]
+    ]
+    rows += [
+        _row("classic_cnn", s, 91.0, 0.99) for s in (1, 2, 3)
+    ]  # 92 s with its 1-second prediction
     cnn, classic = summarize(rows)
-    assert (cnn["model"], cnn["seeds"], cnn["accuracy_mean"], cnn["accuracy_min"], cnn["accuracy_max"]) == (
-        "cnn", 3, 0.995, 0.994, 0.996)
+    assert (
+        cnn["model"],
+        cnn["seeds"],
+        cnn["accuracy_mean"],
+        cnn["accuracy_min"],
+        cnn["accuracy_max"],
+    ) == ("cnn", 3, 0.995, 0.994, 0.996)
     assert cnn["accuracy_std"] == pytest.approx(0.001, abs=1e-6)
     assert cnn["fit_seconds_mean"] == 22.0 and cnn["time_vs_classic_cnn"] == 0.25  # (22 + 1) / 92
     assert classic["time_vs_classic_cnn"] == 1.0
@@ -83,7 +107,10 @@ def test_summary_gives_mean_spread_and_extremes_per_model():
 def test_one_seed_has_no_spread_and_the_table_shows_it():
     summary = summarize([_row("cnn", 42, 24.0, 0.9942)])
     assert summary[0]["accuracy_std"] == 0.0
-    assert "| cnn | 5 | 100,000 | 1 | 99.42 ± 0.00 % | 99.42 % | 99.42 % | 24.0 | 1.0 | – |" in format_table(summary)
+    assert (
+        "| cnn | 5 | 100,000 | 1 | 99.42 ± 0.00 % | 99.42 % | 99.42 % | 24.0 | 1.0 | – |"
+        in format_table(summary)
+    )
 
 
 def test_seeds_must_be_positive(capsys):

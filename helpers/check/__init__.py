@@ -7,13 +7,20 @@
 Each check tests behaviour (often on fresh data you did not see), so a hard-coded answer
 fails; a stub you have not filled in yet answers "not done yet".
 """
+
+from .augmentation import build_augmentation, early_stopping, harmful_augmentation, predict_with_tta
+from .cnn import conv_output_size, conv_params, most_confused_pairs, train_small_cnn
 from .framework import Hint, run_check
 from .loading import count_per_digit, ink_per_image, mean_image_per_digit, nearest_mean_predict
+from .mlp import (
+    accuracy,
+    build_small_mlp,
+    confusion_matrix,
+    most_confident_mistakes,
+    train_small_mlp,
+)
 from .normalization import build_rescaling_model, scale_to_range, standardize, x_train_norm
 from .one_hot import cross_entropy, from_one_hot, one_hot, x_train_cnn
-from .mlp import accuracy, build_small_mlp, confusion_matrix, most_confident_mistakes, train_small_mlp
-from .cnn import conv_output_size, conv_params, most_confused_pairs, train_small_cnn
-from .augmentation import build_augmentation, early_stopping, harmful_augmentation, predict_with_tta
 
 __all__ = [
     "Hint",

@@ -6,12 +6,13 @@ The checks run the student's layers and callbacks on made-up data: stroke images
     >>> check.build_augmentation(build_augmentation)  # doctest: +SKIP
     ✅ Exercise 6.1: Correct: ...
 """
+
 from __future__ import annotations
 
 import numpy as np
 
-from .framework import Hint, describe_error, run_check
 from ..check_results import CheckResult
+from .framework import Hint, describe_error, run_check
 
 SIZE = 28
 MAX_ROTATION_DEGREES = 15
@@ -51,14 +52,19 @@ def stroke_images(rng: np.random.Generator, count: int) -> np.ndarray:
         height, width = rng.uniform(12, 16), rng.uniform(5, 8)
         middle = rng.uniform(0.4, 0.55) * height
         top, left = -height / 2, -width / 2
-        strokes = [((top, left), (top + height, left)), ((top, left), (top, left + width)),
-                   ((top + middle, left), (top + middle, left + width * rng.uniform(0.5, 0.8)))]
+        strokes = [
+            ((top, left), (top + height, left)),
+            ((top, left), (top, left + width)),
+            ((top + middle, left), (top + middle, left + width * rng.uniform(0.5, 0.8))),
+        ]
         angle = np.deg2rad(rng.uniform(-25, 25))
         turn = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
         offset = np.full(2, (SIZE - 1) / 2) + rng.uniform(-1.5, 1.5, 2)
         image = np.zeros((SIZE, SIZE))
         for start, end in strokes:
-            image = np.maximum(image, _segment_ink(turn @ np.array(start) + offset, turn @ np.array(end) + offset))
+            image = np.maximum(
+                image, _segment_ink(turn @ np.array(start) + offset, turn @ np.array(end) + offset)
+            )
         images.append(np.fliplr(image) if rng.random() < 0.5 else image)
     return np.stack(images)[..., None].astype(np.float32)
 
@@ -66,8 +72,8 @@ def stroke_images(rng: np.random.Generator, count: int) -> np.ndarray:
 def rotate(image: np.ndarray, degrees: float) -> np.ndarray:
     """``image`` (2-D) turned by ``degrees`` about its centre, bilinear, black outside.
 
-        >>> rotate(np.eye(3), 90).round(3).tolist()[1]
-        [0.0, 1.0, 0.0]
+    >>> rotate(np.eye(3), 90).round(3).tolist()[1]
+    [0.0, 1.0, 0.0]
     """
     height, width = image.shape
     centre_r, centre_c = (height - 1) / 2, (width - 1) / 2
@@ -80,7 +86,12 @@ def rotate(image: np.ndarray, degrees: float) -> np.ndarray:
     fr, fc = source_r - r0, source_c - c0
     padded = np.pad(image, 1)
     result = np.zeros_like(image, dtype=np.float64)
-    for dr, dc, weight in ((0, 0, (1 - fr) * (1 - fc)), (1, 0, fr * (1 - fc)), (0, 1, (1 - fr) * fc), (1, 1, fr * fc)):
+    for dr, dc, weight in (
+        (0, 0, (1 - fr) * (1 - fc)),
+        (1, 0, fr * (1 - fc)),
+        (0, 1, (1 - fr) * fc),
+        (1, 1, fr * fc),
+    ):
         inside = (r0 + dr >= 0) & (r0 + dr < height) & (c0 + dc >= 0) & (c0 + dc < width)
         rr, cc = np.clip(r0 + dr + 1, 0, height + 1), np.clip(c0 + dc + 1, 0, width + 1)
         result += np.where(inside, weight * padded[rr, cc], 0)
@@ -112,16 +123,22 @@ ORIENTATIONS = [(mirrored, int(angle)) for mirrored in (False, True) for angle i
 
 def _orientation_matrix(original: np.ndarray) -> np.ndarray:
     """One row per entry of ORIENTATIONS: ``original`` mirrored and turned that way, centred, length 1."""
-    return np.stack([_centred_unit(rotate(np.fliplr(original) if mirrored else original, angle))
-                     for mirrored, angle in ORIENTATIONS])
+    return np.stack(
+        [
+            _centred_unit(rotate(np.fliplr(original) if mirrored else original, angle))
+            for mirrored, angle in ORIENTATIONS
+        ]
+    )
 
 
-def orientation(output: np.ndarray, original: np.ndarray, matrix: np.ndarray | None = None) -> tuple[bool, int]:
+def orientation(
+    output: np.ndarray, original: np.ndarray, matrix: np.ndarray | None = None
+) -> tuple[bool, int]:
     """(mirrored, degrees): the mirror and turn of ``original`` (2-D) that ``output`` looks most like.
 
-        >>> image = stroke_images(np.random.default_rng(1), 1)[0, ..., 0]
-        >>> orientation(np.rot90(image, 2), image)
-        (False, -180)
+    >>> image = stroke_images(np.random.default_rng(1), 1)[0, ..., 0]
+    >>> orientation(np.rot90(image, 2), image)
+    (False, -180)
     """
     matrix = _orientation_matrix(original) if matrix is None else matrix
     return ORIENTATIONS[int(np.argmax(matrix @ _centred_unit(output)))]
@@ -133,25 +150,33 @@ def orientation(output: np.ndarray, original: np.ndarray, matrix: np.ndarray | N
 def _build(function, what: str):
     """Call the student's builder; Keras's refusal of a factor gets an explanation, not a traceback."""
     if not callable(function):
-        raise Hint(f"expected a function, got {type(function).__name__}. Did you overwrite its name?")
+        raise Hint(
+            f"expected a function, got {type(function).__name__}. Did you overwrite its name?"
+        )
     try:
         built = function()
     except (NotImplementedError, Hint):
         raise
     except ValueError as error:
         if "[-1" in str(error):
-            raise Hint(f"Keras refused one of your factors ({error}). {FACTOR_RANGE_HINT}") from None
+            raise Hint(
+                f"Keras refused one of your factors ({error}). {FACTOR_RANGE_HINT}"
+            ) from None
         raise Hint(f"calling your function raised {describe_error(error)}") from None
     except Exception as error:
         raise Hint(f"calling your function raised {describe_error(error)}") from None
     if built is None:
         raise Hint(f"your function returned None: did it forget to `return` the {what}?")
     if isinstance(built, type):
-        raise Hint(f"your function returned the class {built.__name__} itself: create one, with its arguments, "
-                   f"e.g. `{built.__name__}(...)`.")
+        raise Hint(
+            f"your function returned the class {built.__name__} itself: create one, with its arguments, "
+            f"e.g. `{built.__name__}(...)`."
+        )
     if isinstance(built, (list, tuple)):
-        raise Hint(f"your function returned a {type(built).__name__}: wrap the layers in one block, "
-                   "`keras.Sequential([...])`, and return that.")
+        raise Hint(
+            f"your function returned a {type(built).__name__}: wrap the layers in one block, "
+            "`keras.Sequential([...])`, and return that."
+        )
     return built
 
 
@@ -167,8 +192,10 @@ def _apply(block, images: np.ndarray, training: bool) -> np.ndarray:
         ) from None
     output = np.asarray(keras.ops.convert_to_numpy(output))
     if output.shape != images.shape:
-        raise Hint(f"your block turned a batch of shape {images.shape} into shape {output.shape}: augmentation "
-                   "must keep the shape (no cropping, resizing or reshaping).")
+        raise Hint(
+            f"your block turned a batch of shape {images.shape} into shape {output.shape}: augmentation "
+            "must keep the shape (no cropping, resizing or reshaping)."
+        )
     return output
 
 
@@ -185,7 +212,9 @@ def _centre_of_mass(images: np.ndarray) -> np.ndarray:
     images = images[..., 0]
     mass = np.maximum(images.sum(axis=(1, 2)), 1e-9)
     rows, cols = np.indices(images.shape[1:])
-    return np.stack([(images * rows).sum(axis=(1, 2)) / mass, (images * cols).sum(axis=(1, 2)) / mass], axis=1)
+    return np.stack(
+        [(images * rows).sum(axis=(1, 2)) / mass, (images * cols).sum(axis=(1, 2)) / mass], axis=1
+    )
 
 
 # --- 6.1 ------------------------------------------------------------------------------------------
@@ -200,7 +229,9 @@ def build_augmentation(function) -> CheckResult:
 
         block = _build(function, "augmentation block")
         if not callable(block):
-            raise Hint(f"your function returned a {type(block).__name__}; return a keras.Sequential of random layers.")
+            raise Hint(
+                f"your function returned a {type(block).__name__}; return a keras.Sequential of random layers."
+            )
         layers = _leaf_layers(block)
         _inspect_mild_layers(keras, layers)
 
@@ -229,19 +260,25 @@ def build_augmentation(function) -> CheckResult:
         originals = np.concatenate([images, images])
         moved = np.linalg.norm(_centre_of_mass(both) - _centre_of_mass(originals), axis=1).max()
         if moved > MAX_SHIFT * SIZE * np.sqrt(2) + 1.5:
-            raise Hint(f"some digits moved by {moved:.1f} pixels: too far for a mild augmentation. "
-                       "Shift by at most 15 % of the image.")
+            raise Hint(
+                f"some digits moved by {moved:.1f} pixels: too far for a mild augmentation. "
+                "Shift by at most 15 % of the image."
+            )
         ink_ratio = both.sum(axis=(1, 2, 3)) / originals.sum(axis=(1, 2, 3))
         if ink_ratio.min() < 0.5 or ink_ratio.max() > 2.0:
             raise Hint(
                 f"the amount of ink changed by a factor between {ink_ratio.min():.2f} and {ink_ratio.max():.2f}: "
                 "parts of the digits are lost or new strokes appear. Keep the changes small."
             )
-        praise = ("Correct: small random rotations, shifts and zooms in training, the images untouched at "
-                  "inference, every digit still the same digit.")
+        praise = (
+            "Correct: small random rotations, shifts and zooms in training, the images untouched at "
+            "inference, every digit still the same digit."
+        )
         if any(getattr(layer, "fill_mode", "constant") != "constant" for layer in layers):
-            praise += (" Tip: for MNIST, fill_mode=\"constant\" fills the new border with black background; the "
-                       "default \"reflect\" mirrors the image into it and can copy bits of a stroke there.")
+            praise += (
+                ' Tip: for MNIST, fill_mode="constant" fills the new border with black background; the '
+                'default "reflect" mirrors the image into it and can copy bits of a stroke there.'
+            )
         return praise
 
     return run_check("6.1", function, test)
@@ -257,11 +294,21 @@ def _inspect_mild_layers(keras, layers: list) -> None:
     rotations = [layer for layer in layers if isinstance(layer, kinds.RandomRotation)]
     shifts = [layer for layer in layers if isinstance(layer, kinds.RandomTranslation)]
     zooms = [layer for layer in layers if isinstance(layer, kinds.RandomZoom)]
-    for found, name in ((rotations, "RandomRotation"), (shifts, "RandomTranslation"), (zooms, "RandomZoom")):
+    for found, name in (
+        (rotations, "RandomRotation"),
+        (shifts, "RandomTranslation"),
+        (zooms, "RandomZoom"),
+    ):
         if not found:
-            raise Hint(f"your block has no {name} layer: use all three, RandomRotation, RandomTranslation and RandomZoom.")
+            raise Hint(
+                f"your block has no {name} layer: use all three, RandomRotation, RandomTranslation and RandomZoom."
+            )
     for layer in rotations:
-        factor = layer.factor if isinstance(layer.factor, (tuple, list)) else (-layer.factor, layer.factor)
+        factor = (
+            layer.factor
+            if isinstance(layer.factor, (tuple, list))
+            else (-layer.factor, layer.factor)
+        )
         degrees = max(abs(float(f)) for f in factor) * 360
         if degrees > MAX_ROTATION_DEGREES + 1e-6:
             raise Hint(
@@ -269,7 +316,10 @@ def _inspect_mild_layers(keras, layers: list) -> None:
                 "Its factor is a fraction of a full turn: 15° is 15 / 360 ≈ 0.042."
             )
     for layer in shifts:
-        largest = max(abs(float(v)) for v in (layer.height_lower, layer.height_upper, layer.width_lower, layer.width_upper))
+        largest = max(
+            abs(float(v))
+            for v in (layer.height_lower, layer.height_upper, layer.width_lower, layer.width_upper)
+        )
         if largest > MAX_SHIFT + 1e-6:
             raise Hint(
                 f"your RandomTranslation shifts by up to {largest:.0%} of the image ({largest * SIZE:.1f} pixels); "
@@ -294,19 +344,25 @@ def harmful_augmentation(function) -> CheckResult:
     def test(function):
         block = _build(function, "layer")
         if not callable(block):
-            raise Hint(f"your function returned a {type(block).__name__}; return a Keras layer (or a keras.Sequential).")
+            raise Hint(
+                f"your function returned a {type(block).__name__}; return a Keras layer (or a keras.Sequential)."
+            )
         rng = np.random.default_rng(62)
         images = stroke_images(rng, 24)
         outputs = np.concatenate([_apply(block, images, training=True) for _ in range(4)])
         inputs = np.concatenate([images] * 4)
         changed = np.abs(outputs - inputs).max(axis=(1, 2, 3)) > 1e-3
         if not changed.any():
-            raise Hint("in training mode (training=True) your layer never changed an image: it can't hurt, but it "
-                       "can't teach anything either. Make one that changes what a digit looks like.")
+            raise Hint(
+                "in training mode (training=True) your layer never changed an image: it can't hurt, but it "
+                "can't teach anything either. Make one that changes what a digit looks like."
+            )
         matrices = [_orientation_matrix(image[..., 0]) for image in images]
         harmful, largest_turn = 0, 0
         for index, (original, output) in enumerate(zip(inputs, outputs)):
-            mirrored, degrees = orientation(output[..., 0], original[..., 0], matrices[index % len(images)])
+            mirrored, degrees = orientation(
+                output[..., 0], original[..., 0], matrices[index % len(images)]
+            )
             harmful += _is_label_changing(mirrored, degrees)
             if not mirrored:
                 largest_turn = max(largest_turn, abs(degrees))
@@ -337,8 +393,8 @@ LOG_NAMES = ("loss", "accuracy", "val_loss", "val_accuracy")
 def simulated_logs(epochs: int = 30, best: int = 6) -> list[dict]:
     """Per-epoch logs of an overfitting run: training metrics keep improving, validation ones peak at ``best``.
 
-        >>> min(range(30), key=lambda e: simulated_logs()[e]["val_loss"])
-        6
+    >>> min(range(30), key=lambda e: simulated_logs()[e]["val_loss"])
+    6
     """
     rng = np.random.default_rng(63)
     logs = []
@@ -348,7 +404,14 @@ def simulated_logs(epochs: int = 30, best: int = 6) -> list[dict]:
             val_loss = 0.12 + 0.5 * (best - epoch) / best
         else:  # worse again, with small ups and downs that never beat the best
             val_loss = 0.12 + 0.004 * (epoch - best) + rng.uniform(0.001, 0.006)
-        logs.append({"loss": loss, "accuracy": 1 - loss / 2, "val_loss": val_loss, "val_accuracy": 1 - val_loss / 4})
+        logs.append(
+            {
+                "loss": loss,
+                "accuracy": 1 - loss / 2,
+                "val_loss": val_loss,
+                "val_accuracy": 1 - val_loss / 4,
+            }
+        )
     return logs
 
 
@@ -358,7 +421,9 @@ def _marker_model():
 
     model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(2, activation="softmax")])
     model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.evaluate(np.zeros((2, 2), np.float32), np.zeros(2), verbose=0)  # builds the metrics the callback looks up
+    model.evaluate(
+        np.zeros((2, 2), np.float32), np.zeros(2), verbose=0
+    )  # builds the metrics the callback looks up
     return model
 
 
@@ -388,19 +453,25 @@ def early_stopping(function) -> CheckResult:
 
         callback = _build(function, "callback")
         if not isinstance(callback, keras.callbacks.EarlyStopping):
-            raise Hint(f"your function returned a {type(callback).__name__}; return a keras.callbacks.EarlyStopping(...).")
+            raise Hint(
+                f"your function returned a {type(callback).__name__}; return a keras.callbacks.EarlyStopping(...)."
+            )
         monitor = callback.monitor
         if monitor not in LOG_NAMES:
-            older = " ('val_acc' and 'acc' were the names in old Keras versions)" if "acc" in monitor else ""
+            older = (
+                " ('val_acc' and 'acc' were the names in old Keras versions)"
+                if "acc" in monitor
+                else ""
+            )
             raise Hint(
-                f"Keras logs no metric called {monitor!r}{older}. With metrics=[\"accuracy\"], fit logs "
+                f'Keras logs no metric called {monitor!r}{older}. With metrics=["accuracy"], fit logs '
                 f"{', '.join(LOG_NAMES)}: monitor one of the val_ ones."
             )
         if not monitor.startswith("val_"):
             raise Hint(
                 f"your callback monitors {monitor!r}, measured on the TRAINING images. It keeps improving while "
                 "the model overfits, so it would hardly ever stop training. Monitor the validation loss, "
-                "monitor=\"val_loss\" (or \"val_accuracy\")."
+                'monitor="val_loss" (or "val_accuracy").'
             )
         if callback.patience < 2:
             raise Hint(
@@ -422,8 +493,8 @@ def early_stopping(function) -> CheckResult:
         if kept != best:
             raise Hint(
                 f"in a simulated run whose {monitor} was best after epoch {best + 1}, your callback left the model "
-                f"with the weights of epoch {kept + 1}. Check `mode`: an accuracy must be maximized (mode=\"max\", "
-                "or the default \"auto\"), a loss minimized; and leave min_delta, baseline and start_from_epoch at their defaults."
+                f'with the weights of epoch {kept + 1}. Check `mode`: an accuracy must be maximized (mode="max", '
+                'or the default "auto"), a loss minimized; and leave min_delta, baseline and start_from_epoch at their defaults.'
             )
         if epochs_run != best + 1 + callback.patience:
             raise Hint(
@@ -462,11 +533,20 @@ def tiny_model(num_classes: int, seed: int):
     """A fixed, untrained classifier of 8 x 8 "images" into ``num_classes`` classes."""
     import keras
 
-    model = keras.Sequential([keras.Input(shape=(8, 8)), keras.layers.Flatten(),
-                              keras.layers.Dense(num_classes, activation="softmax")])
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(8, 8)),
+            keras.layers.Flatten(),
+            keras.layers.Dense(num_classes, activation="softmax"),
+        ]
+    )
     rng = np.random.default_rng(seed)
-    model.set_weights([rng.normal(0, 0.4, (64, num_classes)).astype(np.float32),
-                       rng.normal(0, 0.2, num_classes).astype(np.float32)])
+    model.set_weights(
+        [
+            rng.normal(0, 0.4, (64, num_classes)).astype(np.float32),
+            rng.normal(0, 0.2, num_classes).astype(np.float32),
+        ]
+    )
     return model
 
 
@@ -482,7 +562,9 @@ def predict_with_tta(function) -> CheckResult:
 
     def test(function):
         if not callable(function):
-            raise Hint(f"expected a function, got {type(function).__name__}. Did you overwrite its name?")
+            raise Hint(
+                f"expected a function, got {type(function).__name__}. Did you overwrite its name?"
+            )
         for case, (count, num_classes, rounds) in enumerate(((7, 5, 4), (3, 3, 1))):
             _compare_tta(function, count, num_classes, rounds, seed=640 + case)
         return (
@@ -506,7 +588,9 @@ def _compare_tta(function, count: int, num_classes: int, rounds: int, seed: int)
     except Exception as error:
         raise Hint(f"{case}, calling your function raised {describe_error(error)}") from None
     if answer is None:
-        raise Hint("your function returned None: did it forget to `return` the averaged probabilities?")
+        raise Hint(
+            "your function returned None: did it forget to `return` the averaged probabilities?"
+        )
     import keras
 
     result = np.asarray(keras.ops.convert_to_numpy(answer), dtype=np.float64)
@@ -524,16 +608,20 @@ def _compare_tta(function, count: int, num_classes: int, rounds: int, seed: int)
             f"probabilities themselves, shape ({count}, {num_classes}): whoever calls it can still take the argmax."
         )
     if result.shape != (count, num_classes):
-        raise Hint(f"{case}, the result should have shape ({count}, {num_classes}), one row of probabilities per image, "
-                   f"but it has shape {result.shape}. Average over the copies, not over the images or classes.")
+        raise Hint(
+            f"{case}, the result should have shape ({count}, {num_classes}), one row of probabilities per image, "
+            f"but it has shape {result.shape}. Average over the copies, not over the images or classes."
+        )
 
     trained_calls = [call for call in augmentation.calls if call[0]]
     if not augmentation.calls:
-        raise Hint(f"{case}, your function never called `augmentation`: call it on the images to make each copy.")
+        raise Hint(
+            f"{case}, your function never called `augmentation`: call it on the images to make each copy."
+        )
     if not trained_calls:
         raise Hint(
             f"{case}, you called `augmentation` without training=True. Outside training the random layers pass the "
-            "images through unchanged, so every \"copy\" is the original. Call augmentation(images, training=True)."
+            'images through unchanged, so every "copy" is the original. Call augmentation(images, training=True).'
         )
     keys = {images[i].tobytes(): i for i in range(count)}
     copies = [[] for _ in range(count)]
@@ -541,14 +629,20 @@ def _compare_tta(function, count: int, num_classes: int, rounds: int, seed: int)
         for row_in, row_out in zip(inputs.reshape(-1, 8, 8), outputs.reshape(-1, 8, 8)):
             index = keys.get(row_in.tobytes())
             if index is None:
-                raise Hint(f"{case}, `augmentation` was given something other than the original images (an augmented "
-                           "copy again?). Make every copy from the originals: augmentation(images, training=True).")
+                raise Hint(
+                    f"{case}, `augmentation` was given something other than the original images (an augmented "
+                    "copy again?). Make every copy from the originals: augmentation(images, training=True)."
+                )
             copies[index].append(row_out)
     made = sorted({len(c) for c in copies})
     if made != [rounds]:
-        raise Hint(f"{case}, your function made {' or '.join(map(str, made))} augmented copies per image; make exactly "
-                   f"`rounds` = {rounds} copies, and add the original image as one more.")
-    augmented = np.stack([_probabilities(model, np.stack(c)) for c in copies])  # (count, rounds, classes)
+        raise Hint(
+            f"{case}, your function made {' or '.join(map(str, made))} augmented copies per image; make exactly "
+            f"`rounds` = {rounds} copies, and add the original image as one more."
+        )
+    augmented = np.stack(
+        [_probabilities(model, np.stack(c)) for c in copies]
+    )  # (count, rounds, classes)
     expected = (original + augmented.sum(axis=1)) / (rounds + 1)
 
     def close(candidate):
@@ -557,20 +651,34 @@ def _compare_tta(function, count: int, num_classes: int, rounds: int, seed: int)
     if close(expected):
         return
     if close(original):
-        raise Hint(f"{case}, your result equals the model's prediction on the originals alone: average the "
-                   "predictions on the augmented copies in as well.")
+        raise Hint(
+            f"{case}, your result equals the model's prediction on the originals alone: average the "
+            "predictions on the augmented copies in as well."
+        )
     if close(augmented.mean(axis=1)):
-        raise Hint(f"{case}, you averaged the {rounds} augmented copies only: include the model's prediction on the "
-                   f"original images too ({rounds} + 1 predictions per image).")
+        raise Hint(
+            f"{case}, you averaged the {rounds} augmented copies only: include the model's prediction on the "
+            f"original images too ({rounds} + 1 predictions per image)."
+        )
     if close(expected * (rounds + 1)):
-        raise Hint(f"{case}, you added the predictions up: divide by the number of predictions, rounds + 1, so each "
-                   "row stays a set of probabilities that adds up to 1.")
-    votes = np.eye(num_classes)[np.concatenate([original[:, None], augmented], axis=1).argmax(axis=2)].mean(axis=1)
+        raise Hint(
+            f"{case}, you added the predictions up: divide by the number of predictions, rounds + 1, so each "
+            "row stays a set of probabilities that adds up to 1."
+        )
+    votes = np.eye(num_classes)[
+        np.concatenate([original[:, None], augmented], axis=1).argmax(axis=2)
+    ].mean(axis=1)
     if close(votes):
-        raise Hint(f"{case}, you averaged votes (one-hot labels from an argmax per copy). Average the probabilities "
-                   "themselves: they keep how sure the model is about each copy.")
+        raise Hint(
+            f"{case}, you averaged votes (one-hot labels from an argmax per copy). Average the probabilities "
+            "themselves: they keep how sure the model is about each copy."
+        )
     if not np.allclose(result.sum(axis=1), 1, atol=1e-4):
-        raise Hint(f"{case}, your rows add up to {result.sum(axis=1)[0]:.4f}, not 1: average the probability rows of "
-                   "the copies, don't add or rescale them.")
-    raise Hint(f"{case}, your probabilities differ from the average of the model's probabilities on the originals and "
-               f"on the {rounds} augmented copies of each image.")
+        raise Hint(
+            f"{case}, your rows add up to {result.sum(axis=1)[0]:.4f}, not 1: average the probability rows of "
+            "the copies, don't add or rescale them."
+        )
+    raise Hint(
+        f"{case}, your probabilities differ from the average of the model's probabilities on the originals and "
+        f"on the {rounds} augmented copies of each image."
+    )

@@ -6,6 +6,7 @@ small CNN on MNIST with a fixed budget and scores it on the test set:
     >>> check.conv_output_size(lambda size, kernel, stride=1, padding="valid": ...)  # doctest: +SKIP
     ✅ Exercise 5.1: Correct: ...
 """
+
 from __future__ import annotations
 
 import math
@@ -35,13 +36,17 @@ def _whole_number(value, what: str, case: str) -> int:
         )
     if value is None:
         raise Hint(f"{case}, your function returned None: did you forget `return`?")
-    raise Hint(f"{case}, you returned a {type(value).__name__}; return {what}, a single whole number.")
+    raise Hint(
+        f"{case}, you returned a {type(value).__name__}; return {what}, a single whole number."
+    )
 
 
 # --- 5.1 ---------------------------------------------------------------------------------------
 
 
-def reference_conv_output_size(size: int, kernel: int, stride: int = 1, padding: str = "valid") -> int:
+def reference_conv_output_size(
+    size: int, kernel: int, stride: int = 1, padding: str = "valid"
+) -> int:
     """Keras's output length along one axis: ``reference_conv_output_size(28, 5) == 24``."""
     if padding == "same":
         return -(-size // stride)
@@ -50,15 +55,28 @@ def reference_conv_output_size(size: int, kernel: int, stride: int = 1, padding:
 
 def conv_size_cases() -> list[tuple[int, int, int, str]]:
     """(size, kernel, stride, padding) for the 5.1 check: stride 1 first, then strides that do not divide evenly."""
-    cases = [(28, 3, 1, "valid"), (28, 5, 1, "valid"), (12, 3, 1, "valid"), (28, 3, 1, "same"), (28, 5, 1, "same")]
+    cases = [
+        (28, 3, 1, "valid"),
+        (28, 5, 1, "valid"),
+        (12, 3, 1, "valid"),
+        (28, 3, 1, "same"),
+        (28, 5, 1, "same"),
+    ]
     rng = np.random.default_rng(51)
     for _ in range(40):
         size = int(rng.integers(7, 41))
         kernel = int(rng.choice([1, 2, 3, 5, 7]))
         stride = int(rng.integers(1, 4))
         cases.append((size, kernel, stride, str(rng.choice(["valid", "same"]))))
-    cases += [(28, 3, 2, "valid"), (27, 3, 2, "valid"), (28, 4, 3, "valid"), (28, 3, 2, "same"), (29, 3, 2, "same"),
-              (28, 5, 3, "same"), (13, 3, 2, "valid")]
+    cases += [
+        (28, 3, 2, "valid"),
+        (27, 3, 2, "valid"),
+        (28, 4, 3, "valid"),
+        (28, 3, 2, "same"),
+        (29, 3, 2, "same"),
+        (28, 5, 3, "same"),
+        (13, 3, 2, "valid"),
+    ]
     return cases
 
 
@@ -104,7 +122,9 @@ def _compare_size(answer, size: int, kernel: int, stride: int, padding: str) -> 
                 f"{case}, you returned {value}: 'same' rounds UP, ⌈size / stride⌉ = {expected}, because a last, "
                 "partial step still gets an output (the padding fills in). Use -(-size // stride) or math.ceil."
             )
-        raise Hint(f"{case}, the output has {expected} positions, but your function returned {value}.")
+        raise Hint(
+            f"{case}, the output has {expected} positions, but your function returned {value}."
+        )
     if value == size - kernel and stride == 1:
         raise Hint(
             f"{case}, you returned {value}, one too few: a {kernel}-wide filter fits at positions 0 to "
@@ -136,17 +156,32 @@ def _compare_size(answer, size: int, kernel: int, stride: int, padding: str) -> 
 # --- 5.2 ---------------------------------------------------------------------------------------
 
 
-def reference_conv_params(kernel_size: int, in_channels: int, filters: int, bias: bool = True) -> int:
+def reference_conv_params(
+    kernel_size: int, in_channels: int, filters: int, bias: bool = True
+) -> int:
     """Parameters of ``Conv2D(filters, kernel_size, use_bias=bias)`` on ``in_channels`` channels."""
     return kernel_size * kernel_size * in_channels * filters + (filters if bias else 0)
 
 
 def conv_params_cases() -> list[tuple[int, int, int, bool]]:
     """(kernel_size, in_channels, filters, bias): the course CNN's layers, then random ones."""
-    cases = [(3, 1, 32, True), (5, 1, 24, False), (3, 24, 32, False), (3, 32, 64, True), (1, 16, 8, True)]
+    cases = [
+        (3, 1, 32, True),
+        (5, 1, 24, False),
+        (3, 24, 32, False),
+        (3, 32, 64, True),
+        (1, 16, 8, True),
+    ]
     rng = np.random.default_rng(52)
     for _ in range(12):
-        cases.append((int(rng.choice([2, 3, 5, 7])), int(rng.integers(2, 65)), int(rng.integers(2, 129)), bool(rng.random() < 0.5)))
+        cases.append(
+            (
+                int(rng.choice([2, 3, 5, 7])),
+                int(rng.integers(2, 65)),
+                int(rng.integers(2, 129)),
+                bool(rng.random() < 0.5),
+            )
+        )
     return cases
 
 
@@ -196,13 +231,17 @@ def _compare_params(answer, k: int, c: int, f: int, bias: bool) -> None:
             f"in the course CNN before batch normalization) there are none: {expected:,}."
         )
     if bias and value == weights + c:
-        raise Hint(f"{case}, you added {c} biases, one per INPUT channel: there is one per filter (output channel), {f}.")
+        raise Hint(
+            f"{case}, you added {c} biases, one per INPUT channel: there is one per filter (output channel), {f}."
+        )
     if value in (k * c * f + (f if bias else 0), 2 * k * c * f + (f if bias else 0)):
         raise Hint(
             f"{case}, you returned {value:,}: a kernel_size of {k} means a {k}×{k} square, {k * k} positions, "
             f"not {k} (or 2 × {k})."
         )
-    raise Hint(f"{case}, Keras counts {expected:,} parameters, but your function returned {value:,}.")
+    raise Hint(
+        f"{case}, Keras counts {expected:,} parameters, but your function returned {value:,}."
+    )
 
 
 # --- 5.3 ---------------------------------------------------------------------------------------
@@ -212,9 +251,15 @@ def confused_pairs_cases() -> list[tuple[np.ndarray, int, str]]:
     """(confusion, count, description): matrices with a big diagonal and distinct off-diagonal counts."""
     rng = np.random.default_rng(53)
     cases = []
-    for size, count, description in ((10, 3, "for a 10 × 10 matrix"), (10, 5, "with count=5"), (4, 2, "for a 4 × 4 matrix")):
+    for size, count, description in (
+        (10, 3, "for a 10 × 10 matrix"),
+        (10, 5, "with count=5"),
+        (4, 2, "for a 4 × 4 matrix"),
+    ):
         off_diagonal = size * size - size
-        values = rng.permutation(np.arange(1, off_diagonal + 1)) * 2  # distinct, so the order is unambiguous
+        values = (
+            rng.permutation(np.arange(1, off_diagonal + 1)) * 2
+        )  # distinct, so the order is unambiguous
         matrix = np.zeros((size, size), dtype=np.int64)
         matrix[~np.eye(size, dtype=bool)] = values
         matrix[np.eye(size, dtype=bool)] = rng.integers(500, 1000, size)
@@ -229,7 +274,9 @@ def reference_most_confused_pairs(confusion: np.ndarray, count: int = 3) -> list
     confusion = np.asarray(confusion)
     off = confusion * (1 - np.eye(len(confusion), dtype=confusion.dtype))
     order = np.argsort(-off, axis=None, kind="stable")[:count]
-    return [(int(row), int(column)) for row, column in zip(*np.unravel_index(order, confusion.shape))]
+    return [
+        (int(row), int(column)) for row, column in zip(*np.unravel_index(order, confusion.shape))
+    ]
 
 
 def most_confused_pairs(function) -> CheckResult:
@@ -261,7 +308,10 @@ def most_confused_pairs(function) -> CheckResult:
 def _top_cells(confusion: np.ndarray, count: int) -> list[tuple[int, int]]:
     """The ``count`` largest cells of the whole matrix, diagonal included, largest first."""
     order = np.argsort(-np.asarray(confusion), axis=None, kind="stable")[:count]
-    return [(int(row), int(column)) for row, column in zip(*np.unravel_index(order, np.shape(confusion)))]
+    return [
+        (int(row), int(column))
+        for row, column in zip(*np.unravel_index(order, np.shape(confusion)))
+    ]
 
 
 def _as_pairs(answer, case: str) -> list[tuple[int, int]]:
@@ -270,7 +320,9 @@ def _as_pairs(answer, case: str) -> list[tuple[int, int]]:
     try:
         array = np.asarray(answer)
     except Exception:
-        raise Hint(f"{case}, return a list of (true, predicted) pairs, not a {type(answer).__name__}.") from None
+        raise Hint(
+            f"{case}, return a list of (true, predicted) pairs, not a {type(answer).__name__}."
+        ) from None
     if array.ndim == 1 and array.size and np.issubdtype(array.dtype, np.integer):
         raise Hint(
             f"{case}, you returned single numbers {array.tolist()} instead of (true, predicted) pairs. If they "
@@ -278,9 +330,16 @@ def _as_pairs(answer, case: str) -> list[tuple[int, int]]:
             "np.unravel_index(position, confusion.shape) or divmod(position, number_of_columns)."
         )
     if array.ndim != 2 or array.shape[1] != 2:
-        raise Hint(f"{case}, return a list of (true, predicted) pairs such as [(4, 9), (7, 2)]; got shape {array.shape}.")
-    if not (np.issubdtype(array.dtype, np.integer) or (np.issubdtype(array.dtype, np.floating) and np.all(array == np.round(array)))):
-        raise Hint(f"{case}, the pairs should hold class numbers (whole numbers), but they hold {array.dtype} values.")
+        raise Hint(
+            f"{case}, return a list of (true, predicted) pairs such as [(4, 9), (7, 2)]; got shape {array.shape}."
+        )
+    if not (
+        np.issubdtype(array.dtype, np.integer)
+        or (np.issubdtype(array.dtype, np.floating) and np.all(array == np.round(array)))
+    ):
+        raise Hint(
+            f"{case}, the pairs should hold class numbers (whole numbers), but they hold {array.dtype} values."
+        )
     return [(int(a), int(b)) for a, b in array]
 
 
@@ -293,7 +352,9 @@ def _compare_pairs(answer, confusion: np.ndarray, count: int, case: str) -> None
     if pairs == expected:
         return
     if any(not (0 <= a < size and 0 <= b < size) for a, b in pairs):
-        raise Hint(f"{case}, a pair holds a class that does not exist: classes go from 0 to {size - 1}.")
+        raise Hint(
+            f"{case}, a pair holds a class that does not exist: classes go from 0 to {size - 1}."
+        )
     diagonal = [a for a, b in pairs if a == b]
     if diagonal and len(diagonal) == len(pairs) and set(pairs) != set(_top_cells(confusion, count)):
         raise Hint(
@@ -315,14 +376,18 @@ def _compare_pairs(answer, confusion: np.ndarray, count: int, case: str) -> None
     everything = reference_most_confused_pairs(confusion, size * size)
     off_diagonal = [pair for pair in everything if pair[0] != pair[1]]
     if pairs == expected[::-1]:
-        raise Hint(f"{case}, the right pairs in reverse order: put the MOST frequent confusion first.")
+        raise Hint(
+            f"{case}, the right pairs in reverse order: put the MOST frequent confusion first."
+        )
     if pairs == off_diagonal[::-1][:count]:
         raise Hint(
             f"{case}, you returned the LEAST frequent confusions: sort the counts in descending order "
             "(np.argsort(-counts), or sorted(..., reverse=True))."
         )
     if sorted(pairs) == sorted(expected):
-        raise Hint(f"{case}, the right pairs in the wrong order: from the largest count to the smallest.")
+        raise Hint(
+            f"{case}, the right pairs in the wrong order: from the largest count to the smallest."
+        )
     for a, b in pairs:
         if (a, b) not in expected:
             raise Hint(
@@ -350,7 +415,9 @@ def inspect_small_cnn(model, whose: str = "the model you returned") -> None:
     import keras
 
     if isinstance(model, keras.callbacks.History):
-        raise Hint("you returned what model.fit returns, a History (the training curves): return the model itself.")
+        raise Hint(
+            "you returned what model.fit returns, a History (the training curves): return the model itself."
+        )
     if isinstance(model, (tuple, list)) and any(isinstance(part, keras.Model) for part in model):
         raise Hint("you returned a tuple or list: return only the trained model.")
     if model is None:
@@ -360,19 +427,28 @@ def inspect_small_cnn(model, whose: str = "the model you returned") -> None:
     try:
         input_shape, output_shape = tuple(model.input_shape), tuple(model.output_shape)
     except (AttributeError, ValueError):
-        raise Hint(f"{whose} does not know its input shape: start it with keras.Input(shape=(28, 28)).") from None
+        raise Hint(
+            f"{whose} does not know its input shape: start it with keras.Input(shape=(28, 28))."
+        ) from None
     if input_shape != (None, 28, 28):
         extra = (
             " Take the raw images as loaded and let a keras.layers.Reshape((28, 28, 1)) layer inside the model add the "
             "channel axis, like the course CNN."
-            if input_shape == (None, 28, 28, 1) else ""
+            if input_shape == (None, 28, 28, 1)
+            else ""
         )
-        raise Hint(f"{whose} takes input of shape {input_shape}; it should take raw images, keras.Input(shape=(28, 28)).{extra}")
+        raise Hint(
+            f"{whose} takes input of shape {input_shape}; it should take raw images, keras.Input(shape=(28, 28)).{extra}"
+        )
     if output_shape != (None, 10):
-        raise Hint(f"{whose} outputs shape {output_shape}; it should output 10 probabilities per image: end with Dense(10, activation=\"softmax\").")
+        raise Hint(
+            f'{whose} outputs shape {output_shape}; it should output 10 probabilities per image: end with Dense(10, activation="softmax").'
+        )
     layers = model.layers
     if not any(isinstance(layer, keras.layers.Conv2D) for layer in layers):
-        raise Hint(f"{whose} has no Conv2D layer. This exercise asks for a convolutional network: start with a convolution block.")
+        raise Hint(
+            f"{whose} has no Conv2D layer. This exercise asks for a convolutional network: start with a convolution block."
+        )
     params = model.count_params()
     if params >= SMALL_CNN_LIMIT:
         biggest = max(layers, key=lambda layer: layer.count_params())
@@ -395,10 +471,12 @@ def _accuracy(model, images: np.ndarray, labels: np.ndarray, training: bool = Fa
     if not training:
         probabilities = np.asarray(model.predict(images, verbose=0, batch_size=1000))
     else:  # batch statistics instead of batch normalization's running averages
-        probabilities = np.concatenate([
-            keras.ops.convert_to_numpy(model(images[start:start + 500], training=True))
-            for start in range(0, len(images), 500)
-        ])
+        probabilities = np.concatenate(
+            [
+                keras.ops.convert_to_numpy(model(images[start : start + 500], training=True))
+                for start in range(0, len(images), 500)
+            ]
+        )
     return float(np.mean(probabilities.argmax(axis=1) == labels))
 
 
@@ -433,7 +511,9 @@ def train_small_cnn(function) -> CheckResult:
     return run_check("5.4", function, test)
 
 
-def _explain_low_accuracy(model, score: float, bar: float, epochs: int, x_test: np.ndarray, y_test: np.ndarray) -> None:
+def _explain_low_accuracy(
+    model, score: float, bar: float, epochs: int, x_test: np.ndarray, y_test: np.ndarray
+) -> None:
     import keras
 
     if _accuracy(model, x_test.astype(np.float32) / 255, y_test) > max(score + 0.2, 0.5):
@@ -441,13 +521,18 @@ def _explain_low_accuracy(model, score: float, bar: float, epochs: int, x_test: 
             "the model does well on pixels divided by 255 but not on raw pixels: it was trained on x / 255, or it has "
             "no Rescaling layer. Give it a keras.layers.Rescaling(1 / 255) layer and pass x to fit as it is."
         )
-    has_batch_norm = any(isinstance(layer, keras.layers.BatchNormalization) for layer in model.layers)
-    if has_batch_norm and _accuracy(model, x_test[:2000], y_test[:2000], training=True) > score + 0.05:
+    has_batch_norm = any(
+        isinstance(layer, keras.layers.BatchNormalization) for layer in model.layers
+    )
+    if (
+        has_batch_norm
+        and _accuracy(model, x_test[:2000], y_test[:2000], training=True) > score + 0.05
+    ):
         raise Hint(
             f"the model reaches {score:.2%} on the test set, but much more when batch normalization uses each batch's "
             "own statistics: its running averages, which predictions use, have not caught up after this short "
             "training. Use BatchNormalization(momentum=0.9) so they follow faster, or start the convolutions "
-            "from kernel_initializer=\"he_normal\" (closer to the variances the averages start from)."
+            'from kernel_initializer="he_normal" (closer to the variances the averages start from).'
         )
     if score < 0.2:
         raise Hint(

@@ -9,6 +9,7 @@ specific, kind message when something is wrong:
     >>> run_check("2.1", np.array([0, 255]), _looks_normalized)
     ❌ Exercise 2.1: values go up to 255: did you divide by 255?
 """
+
 from __future__ import annotations
 
 import time
@@ -53,11 +54,13 @@ def run_check(exercise: str, answer: Any, check: Callable[[Any], str | None]) ->
 def describe_error(error: BaseException) -> str:
     """``NameError: name 'x' is not defined (line 3 of your cell)``: the error in one line.
 
-        >>> describe_error(ZeroDivisionError("division by zero"))
-        'ZeroDivisionError: division by zero'
+    >>> describe_error(ZeroDivisionError("division by zero"))
+    'ZeroDivisionError: division by zero'
     """
     frames = traceback.extract_tb(error.__traceback__)
-    student_frames = [f for f in frames if f.filename.startswith("<ipython-input") or "/ipykernel_" in f.filename]
+    student_frames = [
+        f for f in frames if f.filename.startswith("<ipython-input") or "/ipykernel_" in f.filename
+    ]
     where = f" (line {student_frames[-1].lineno} of your code)" if student_frames else ""
     return f"{type(error).__name__}: {error}{where}"
 
@@ -65,11 +68,13 @@ def describe_error(error: BaseException) -> str:
 def call(function: Callable, *args: Any, **kwargs: Any) -> Any:
     """Call the student's function; not-done stubs propagate, other errors become hints.
 
-        >>> call(lambda x: x + 1, 1)
-        2
+    >>> call(lambda x: x + 1, 1)
+    2
     """
     if not callable(function):
-        raise Hint(f"expected a function, got {type(function).__name__}. Did you overwrite its name?")
+        raise Hint(
+            f"expected a function, got {type(function).__name__}. Did you overwrite its name?"
+        )
     try:
         return function(*args, **kwargs)
     except (NotImplementedError, Hint):
@@ -81,8 +86,8 @@ def call(function: Callable, *args: Any, **kwargs: Any) -> Any:
 def as_array(answer: Any, name: str) -> np.ndarray:
     """The answer as a NumPy array, or a hint saying what came back instead.
 
-        >>> as_array([1, 2], "counts")
-        array([1, 2])
+    >>> as_array([1, 2], "counts")
+    array([1, 2])
     """
     if answer is None:
         raise Hint(f"{name} is None: did your function forget to `return` it?")
@@ -95,7 +100,7 @@ def as_array(answer: Any, name: str) -> np.ndarray:
 def expect_shape(array: np.ndarray, shape: tuple, name: str) -> None:
     """Raise a hint when ``array`` does not have ``shape``.
 
-        >>> expect_shape(np.zeros((3, 10)), (3, 10), "one_hot")
+    >>> expect_shape(np.zeros((3, 10)), (3, 10), "one_hot")
     """
     if array.shape != shape:
         raise Hint(f"{name} should have shape {shape}, but it has shape {array.shape}.")
@@ -140,7 +145,7 @@ def train_within_budget(function: Callable, epochs: int):
 def expect_epochs_within(model: Any, epochs: int) -> None:
     """Raise a hint when ``model.fit`` ran for more epochs than the budget allows.
 
-        >>> expect_epochs_within(object(), epochs=5)
+    >>> expect_epochs_within(object(), epochs=5)
     """
     history = getattr(model, "history", None)
     trained_epochs = len(getattr(history, "epoch", []) or [])

@@ -5,20 +5,20 @@ Each check calls the student's function on fresh random data, so a hard-coded an
     >>> check.count_per_digit(lambda labels: np.bincount(labels, minlength=10))  # doctest: +SKIP
     ✅ Exercise 1.1: Correct: ...
 """
-from __future__ import annotations
 
+from __future__ import annotations
 
 import numpy as np
 
-from .framework import Hint, as_array, call, expect_shape, mnist_data, run_check
 from ..check_results import CheckResult
+from .framework import Hint, as_array, call, expect_shape, mnist_data, run_check
 
 
 def mnist_training_images() -> np.ndarray:
     """MNIST's 60,000 training images (uint8, read-only), for the checks that compare with them.
 
-        >>> mnist_training_images().shape  # doctest: +SKIP
-        (60000, 28, 28)
+    >>> mnist_training_images().shape  # doctest: +SKIP
+    (60000, 28, 28)
     """
     (x_train, _), _ = mnist_data()
     return x_train
@@ -27,8 +27,8 @@ def mnist_training_images() -> np.ndarray:
 def fake_digits(rng: np.random.Generator, labels: np.ndarray, size: int = 28) -> np.ndarray:
     """Random uint8 "images" with mostly black pixels and a brightness that depends on the label.
 
-        >>> fake_digits(np.random.default_rng(0), np.array([3, 1])).shape
-        (2, 28, 28)
+    >>> fake_digits(np.random.default_rng(0), np.array([3, 1])).shape
+    (2, 28, 28)
     """
     shape = (len(labels), size, size)
     ink = rng.random(shape) < 0.2
@@ -45,7 +45,9 @@ def integer_labels(answer, name: str) -> np.ndarray:
     if np.issubdtype(array.dtype, np.floating):
         fractions = array[array != np.round(array)]
         if fractions.size:
-            raise Hint(f"{name} should hold whole numbers, but it holds fractions such as {fractions[0]:g}.")
+            raise Hint(
+                f"{name} should hold whole numbers, but it holds fractions such as {fractions[0]:g}."
+            )
     return array
 
 
@@ -104,7 +106,9 @@ def _compare_counts(answer, labels: np.ndarray, case: str) -> np.ndarray:
             f"the count of digit d (expected {expected.tolist()}, got {counts.tolist()})."
         )
     digit = int(np.flatnonzero(counts != expected)[0])
-    raise Hint(f"{case}, digit {digit} appears {expected[digit]} times, but your count says {counts[digit]}.")
+    raise Hint(
+        f"{case}, digit {digit} appears {expected[digit]} times, but your count says {counts[digit]}."
+    )
 
 
 # --- 1.2 ---------------------------------------------------------------------------------------
@@ -144,9 +148,19 @@ def ink_per_image(function) -> CheckResult:
             )
         if not np.array_equal(ink, expected):
             i = int(np.flatnonzero(ink != expected)[0])
-            blank = " (it is completely black)" if i == 5 else " (all its pixels are 1, very faint ink)" if i == 6 else ""
-            raise Hint(f"image {i}{blank} has {expected[i]} non-zero pixels, but your answer says {ink[i]}.")
-        return "Correct: one count per image, a blank image counts 0 and even the faintest ink counts."
+            blank = (
+                " (it is completely black)"
+                if i == 5
+                else " (all its pixels are 1, very faint ink)"
+                if i == 6
+                else ""
+            )
+            raise Hint(
+                f"image {i}{blank} has {expected[i]} non-zero pixels, but your answer says {ink[i]}."
+            )
+        return (
+            "Correct: one count per image, a blank image counts 0 and even the faintest ink counts."
+        )
 
     return run_check("1.2", function, test)
 
@@ -185,10 +199,16 @@ def mean_image_per_digit(function) -> CheckResult:
             )
         for d in range(10):
             if not np.allclose(means[d], expected[d], rtol=1e-5, atol=1e-4):
-                matches = [k for k in range(10) if np.allclose(means[d], expected[k], rtol=1e-5, atol=1e-4)]
+                matches = [
+                    k for k in range(10) if np.allclose(means[d], expected[k], rtol=1e-5, atol=1e-4)
+                ]
                 if matches:
-                    raise Hint(f"means[{d}] is the mean image of digit {matches[0]}: row d must be digit d's mean.")
-                raise Hint(f"means[{d}] is not the mean of the images labelled {d} (compare with images[labels == {d}].mean(axis=0)).")
+                    raise Hint(
+                        f"means[{d}] is the mean image of digit {matches[0]}: row d must be digit d's mean."
+                    )
+                raise Hint(
+                    f"means[{d}] is not the mean of the images labelled {d} (compare with images[labels == {d}].mean(axis=0))."
+                )
         raise Hint("the mean images are not right.")  # unreachable: some row differs
 
     return run_check("1.3", function, test)
@@ -217,7 +237,9 @@ def nearest_mean_predict(function) -> CheckResult:
     return run_check("1.4", function, test)
 
 
-def nearest_mean_case(num_classes: int, num_images: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def nearest_mean_case(
+    num_classes: int, num_images: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Float class means, uint8 images near them, and the exact (images, classes) distances."""
     rng = np.random.default_rng(seed)
     class_means = rng.uniform(0, 255, (num_classes, 28, 28))
@@ -263,4 +285,3 @@ def _compare_predictions(answer, distances: np.ndarray) -> None:
         f"(distance {distances[wrong, predictions[wrong]]:.1f}). Is your distance the square root "
         "of the sum of squared pixel differences?"
     )
-

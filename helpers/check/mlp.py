@@ -6,15 +6,23 @@ MNIST with a fixed budget and scores it on the test set:
     >>> check.accuracy(lambda probabilities, labels: np.mean(probabilities.argmax(axis=1) == labels))  # doctest: +SKIP
     ✅ Exercise 4.1: Correct: ...
 """
-from __future__ import annotations
 
+from __future__ import annotations
 
 import numpy as np
 
-from .framework import Hint, as_array, call, expect_epochs_within, expect_shape, run_check, train_within_budget
-from .loading import integer_labels
 from ..check_results import CheckResult
 from ..fast_mode import pick
+from .framework import (
+    Hint,
+    as_array,
+    call,
+    expect_epochs_within,
+    expect_shape,
+    run_check,
+    train_within_budget,
+)
+from .loading import integer_labels
 
 COURSE_MLP_PARAMS = 203_530  # notebook 04's build_mlp(): 784 * 256 + 256 + 256 * 10 + 10
 PARAMETER_LIMIT = COURSE_MLP_PARAMS // 2  # the small MLP must stay strictly below this
@@ -32,7 +40,9 @@ def random_probabilities(rng: np.random.Generator, count: int, num_classes: int)
     return (exp / exp.sum(axis=1, keepdims=True)).astype(np.float32)
 
 
-def labels_for(rng: np.random.Generator, probabilities: np.ndarray, share_right: float) -> np.ndarray:
+def labels_for(
+    rng: np.random.Generator, probabilities: np.ndarray, share_right: float
+) -> np.ndarray:
     """Labels that agree with the argmax of about ``share_right`` of the rows, wrong (never equal) elsewhere."""
     count, num_classes = probabilities.shape
     predicted = probabilities.argmax(axis=1)
@@ -45,13 +55,17 @@ def labels_for(rng: np.random.Generator, probabilities: np.ndarray, share_right:
 
 def accuracy_cases() -> list[tuple[np.ndarray, np.ndarray]]:
     """(probabilities, labels) pairs the 4.1 check uses; the first is square so argmax(axis=0) is caught."""
-    rng = np.random.default_rng(55)  # chosen so that every typical wrong answer gives a different number
+    rng = np.random.default_rng(
+        55
+    )  # chosen so that every typical wrong answer gives a different number
     cases = []
     for count, num_classes, share in ((10, 10, 0.6), (57, 10, 0.75), (23, 4, 0.5)):
         probabilities = random_probabilities(rng, count, num_classes)
         cases.append((probabilities, labels_for(rng, probabilities, share)))
     probabilities, labels = cases[0]
-    probabilities[0] = np.eye(10, dtype=np.float32)[labels[0]]  # a flat argmax() lands on a real class
+    probabilities[0] = np.eye(10, dtype=np.float32)[
+        labels[0]
+    ]  # a flat argmax() lands on a real class
     return cases
 
 
@@ -60,7 +74,9 @@ def accuracy(function) -> CheckResult:
 
     def test(function):
         for probabilities, labels in accuracy_cases():
-            _compare_accuracy(call(function, probabilities.copy(), labels.copy()), probabilities, labels)
+            _compare_accuracy(
+                call(function, probabilities.copy(), labels.copy()), probabilities, labels
+            )
         return (
             "Correct: the share of examples whose most probable class is the label, a number between "
             "0 and 1. It is what Keras reports as `accuracy`."
@@ -89,7 +105,9 @@ def _compare_accuracy(answer, probabilities: np.ndarray, labels: np.ndarray) -> 
             )
         raise Hint(f"{case}, you returned {count} numbers; the accuracy is a single number.")
     if value.size != 1:
-        raise Hint(f"{case}, you returned an array of shape {value.shape}; the accuracy is a single number.")
+        raise Hint(
+            f"{case}, you returned an array of shape {value.shape}; the accuracy is a single number."
+        )
     if not np.issubdtype(value.dtype, np.number) and value.dtype != bool:
         raise Hint(f"the accuracy should be a number, but it is a {type(answer).__name__}.")
     value = float(value.reshape(()))
@@ -101,9 +119,13 @@ def _compare_accuracy(answer, probabilities: np.ndarray, labels: np.ndarray) -> 
             f"their share: divide by the number of examples, {count}."
         )
     if _close(value, 100 * expected):
-        raise Hint(f"{case}, you returned {value:g}, a percentage: return a fraction between 0 and 1 instead.")
+        raise Hint(
+            f"{case}, you returned {value:g}, a percentage: return a fraction between 0 and 1 instead."
+        )
     if _close(value, 1 - expected):
-        raise Hint(f"{case}, you returned {value:g}, the share of WRONG predictions (the error rate).")
+        raise Hint(
+            f"{case}, you returned {value:g}, the share of WRONG predictions (the error rate)."
+        )
     flat = np.mean(probabilities.argmax() == labels)
     if flat > 0 and _close(value, flat):
         raise Hint(
@@ -152,7 +174,9 @@ def confusion_cases() -> list[tuple[np.ndarray, np.ndarray, int, str]]:
     return cases
 
 
-def reference_confusion_matrix(labels: np.ndarray, predictions: np.ndarray, num_classes: int) -> np.ndarray:
+def reference_confusion_matrix(
+    labels: np.ndarray, predictions: np.ndarray, num_classes: int
+) -> np.ndarray:
     """Row = true class, column = predicted class: ``reference_confusion_matrix([0, 1], [0, 0], 2)``."""
     matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
     np.add.at(matrix, (np.asarray(labels), np.asarray(predictions)), 1)
@@ -188,7 +212,9 @@ def _compare_confusion(answer, labels, predictions, num_classes: int, case: str)
                 f"occurs. Use num_classes={num_classes}: a class that never occurs still gets its row and column."
             )
         if size == 10:
-            raise Hint(f"{case}, your matrix is 10 x 10: use the num_classes argument instead of a fixed 10.")
+            raise Hint(
+                f"{case}, your matrix is 10 x 10: use the num_classes argument instead of a fixed 10."
+            )
     expect_shape(matrix, (num_classes, num_classes), "the confusion matrix")
     if not (np.issubdtype(matrix.dtype, np.number) or matrix.dtype == bool):
         raise Hint(f"the confusion matrix should hold counts, but it holds {matrix.dtype} values.")
@@ -212,7 +238,9 @@ def _compare_confusion(answer, labels, predictions, num_classes: int, case: str)
         )
     row_sums = expected.sum(axis=1, keepdims=True)
     if np.allclose(matrix, expected / np.maximum(row_sums, 1), atol=1e-6):
-        raise Hint(f"{case}, your rows add up to 1: return the counts themselves, not the shares per row.")
+        raise Hint(
+            f"{case}, your rows add up to 1: return the counts themselves, not the shares per row."
+        )
     if matrix.sum() != len(labels):
         raise Hint(
             f"{case}, your counts add up to {matrix.sum():g}, but there are {len(labels)} "
@@ -243,7 +271,9 @@ def mistakes_cases() -> list[tuple[np.ndarray, np.ndarray, int, str]]:
     return cases
 
 
-def reference_most_confident_mistakes(probabilities: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:
+def reference_most_confident_mistakes(
+    probabilities: np.ndarray, labels: np.ndarray, count: int
+) -> np.ndarray:
     """Indices of the ``count`` wrong predictions with the highest predicted probability, most confident first."""
     predicted = probabilities.argmax(axis=1)
     wrong = np.flatnonzero(predicted != labels)
@@ -273,9 +303,15 @@ def _compare_mistakes(answer, probabilities, labels, count: int, case: str) -> N
     confidence = probabilities[wrong, predicted[wrong]]
     indices = as_array(answer, "the indices")
     if indices.ndim != 1:
-        raise Hint(f"{case}, you returned an array of shape {indices.shape}: return a flat list of indices.")
-    if np.issubdtype(indices.dtype, np.floating) and len(indices) and np.all((indices > 0) & (indices <= 1)) \
-            and np.any(indices != np.round(indices)):
+        raise Hint(
+            f"{case}, you returned an array of shape {indices.shape}: return a flat list of indices."
+        )
+    if (
+        np.issubdtype(indices.dtype, np.floating)
+        and len(indices)
+        and np.all((indices > 0) & (indices <= 1))
+        and np.any(indices != np.round(indices))
+    ):
         raise Hint(
             f"{case}, you returned probabilities such as {indices[0]:.3f}: return the INDICES of "
             "the images (positions in `labels`), so they can be used as x_test[indices]."
@@ -291,7 +327,9 @@ def _compare_mistakes(answer, probabilities, labels, count: int, case: str) -> N
     if np.array_equal(indices, expected):
         return
     if indices.min() < 0 or indices.max() >= len(labels):
-        raise Hint(f"{case}, index {indices.max()} does not exist: there are only {len(labels)} predictions.")
+        raise Hint(
+            f"{case}, index {indices.max()} does not exist: there are only {len(labels)} predictions."
+        )
     if np.array_equal(indices, np.argsort(-confidence, kind="stable")[:count]):
         raise Hint(
             f"{case}, these are positions in the list of mistakes, not in the whole set: position 0 "
@@ -299,7 +337,9 @@ def _compare_mistakes(answer, probabilities, labels, count: int, case: str) -> N
             "indices of the mistakes."
         )
     if np.array_equal(indices, expected[::-1]):
-        raise Hint(f"{case}, the right images, but in reverse order: put the MOST confident mistake first.")
+        raise Hint(
+            f"{case}, the right images, but in reverse order: put the MOST confident mistake first."
+        )
     if np.array_equal(indices, wrong[np.argsort(confidence, kind="stable")][:count]):
         raise Hint(
             f"{case}, you picked the LEAST confident mistakes: sort by confidence in descending order "
@@ -318,7 +358,9 @@ def _compare_mistakes(answer, probabilities, labels, count: int, case: str) -> N
             "ranks them by the confidence of the (wrong) prediction: the largest probability in each row."
         )
     if set(indices.tolist()) == set(expected.tolist()):
-        raise Hint(f"{case}, the right images in the wrong order: sort them from most to least confident.")
+        raise Hint(
+            f"{case}, the right images in the wrong order: sort them from most to least confident."
+        )
     raise Hint(
         f"{case}, the most confident mistakes are {expected.tolist()}, but you returned {indices.tolist()}."
     )
@@ -348,22 +390,38 @@ def inspect_small_mlp(model, whose: str = "your model") -> None:
 
     if model is None:
         raise Hint("your function returned None: did you forget to `return` the model?")
-    if isinstance(model, (list, tuple)) and model and all(isinstance(m, keras.layers.Layer) for m in model):
+    if (
+        isinstance(model, (list, tuple))
+        and model
+        and all(isinstance(m, keras.layers.Layer) for m in model)
+    ):
         raise Hint("you returned a list of layers: wrap it in a model, keras.Sequential([...]).")
     if not isinstance(model, keras.Model):
         raise Hint(f"expected a keras.Model, but got a {type(model).__name__}.")
     try:
         input_shape, output_shape = tuple(model.input_shape), tuple(model.output_shape)
     except (AttributeError, ValueError):
-        raise Hint(f"{whose} does not know its input shape: start it with keras.Input(shape=(28, 28)).") from None
+        raise Hint(
+            f"{whose} does not know its input shape: start it with keras.Input(shape=(28, 28))."
+        ) from None
     if input_shape != (None, 28, 28):
-        flat = " Take the raw images and let a Flatten layer inside the model do the flattening." if input_shape == (None, 784) else ""
-        raise Hint(f"{whose} takes input of shape {input_shape}; it should take raw images, keras.Input(shape=(28, 28)).{flat}")
+        flat = (
+            " Take the raw images and let a Flatten layer inside the model do the flattening."
+            if input_shape == (None, 784)
+            else ""
+        )
+        raise Hint(
+            f"{whose} takes input of shape {input_shape}; it should take raw images, keras.Input(shape=(28, 28)).{flat}"
+        )
     if output_shape != (None, 10):
-        raise Hint(f"{whose} outputs shape {output_shape}; it should output 10 numbers per image: end with Dense(10, ...).")
+        raise Hint(
+            f"{whose} outputs shape {output_shape}; it should output 10 numbers per image: end with Dense(10, ...)."
+        )
     layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
     if any("Conv" in type(layer).__name__ for layer in layers):
-        raise Hint(f"{whose} has a convolution layer. This exercise is about MLPs: Dense layers only (convolutions come in notebook 05).")
+        raise Hint(
+            f"{whose} has a convolution layer. This exercise is about MLPs: Dense layers only (convolutions come in notebook 05)."
+        )
     rescaling = [layer for layer in layers if isinstance(layer, keras.layers.Rescaling)]
     if not rescaling or not np.isclose(float(np.asarray(rescaling[0].scale)), 1 / 255, rtol=1e-3):
         raise Hint(
@@ -374,13 +432,13 @@ def inspect_small_mlp(model, whose: str = "your model") -> None:
     if len(dense) < 2:
         raise Hint(
             f"{whose} has a single Dense layer: that is the one-layer baseline of the lesson. Add a "
-            "hidden layer, Dense(units, activation=\"relu\"), before the output layer."
+            'hidden layer, Dense(units, activation="relu"), before the output layer.'
         )
     linear = [layer.name for layer in dense[:-1] if layer.activation is keras.activations.linear]
     if linear:
         raise Hint(
             f"the hidden layer {linear[0]!r} has no activation. Without one, two Dense layers "
-            "collapse into a single linear map: give it activation=\"relu\"."
+            'collapse into a single linear map: give it activation="relu".'
         )
     params = model.count_params()
     if params >= PARAMETER_LIMIT:
@@ -396,7 +454,7 @@ def inspect_small_mlp(model, whose: str = "your model") -> None:
     if probabilities.min() < 0 or not np.allclose(probabilities.sum(axis=1), 1, atol=1e-4):
         raise Hint(
             f"the outputs of {whose} are not probabilities (>= 0, adding up to 1 per image): give "
-            "the last Dense layer activation=\"softmax\"."
+            'the last Dense layer activation="softmax".'
         )
 
 
@@ -423,7 +481,9 @@ def train_small_mlp(function) -> CheckResult:
         epochs = training_budget()
         model, seconds, train_size, (x_test, y_test) = train_within_budget(function, epochs)
         if isinstance(model, keras.callbacks.History):
-            raise Hint("you returned what model.fit returns, a History (the training curves): return the model itself.")
+            raise Hint(
+                "you returned what model.fit returns, a History (the training curves): return the model itself."
+            )
         if isinstance(model, tuple) and any(isinstance(part, keras.Model) for part in model):
             raise Hint("you returned a tuple: return only the trained model.")
         inspect_small_mlp(model, "the model you returned")

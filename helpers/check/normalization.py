@@ -1,15 +1,16 @@
 """Self-checks for exercise set 02, normalization (exercises 2.1 to 2.4).
 
-    >>> check.x_train_norm(x_train.astype("float32") / 255)  # doctest: +SKIP
-    ✅ Exercise 2.1: Correct: ...
+>>> check.x_train_norm(x_train.astype("float32") / 255)  # doctest: +SKIP
+✅ Exercise 2.1: Correct: ...
 """
+
 from __future__ import annotations
 
 import numpy as np
 
+from ..check_results import CheckResult
 from . import loading
 from .framework import Hint, as_array, call, expect_shape, run_check
-from ..check_results import CheckResult
 
 # --- 2.1 ---------------------------------------------------------------------------------------
 
@@ -38,8 +39,12 @@ def x_train_norm(answer) -> CheckResult:
         top = x.max()
         if top > 1:
             if np.array_equal(x, x_train):
-                raise Hint("x_train_norm still holds the raw pixels 0 to 255: divide x_train by 255.")
-            raise Hint(f"x_train_norm goes up to {top:.4g}; after scaling every value should be in [0, 1].")
+                raise Hint(
+                    "x_train_norm still holds the raw pixels 0 to 255: divide x_train by 255."
+                )
+            raise Hint(
+                f"x_train_norm goes up to {top:.4g}; after scaling every value should be in [0, 1]."
+            )
         if np.issubdtype(x.dtype, np.integer) or np.isin(x[:100], (0, 1)).all():
             raise Hint(
                 "x_train_norm holds only 0s and 1s: integer division `//` throws away the fractions. "
@@ -53,7 +58,9 @@ def x_train_norm(answer) -> CheckResult:
                 "all images by the same number, 255, so a pixel value means the same in every image."
             )
         if not np.allclose(x, scaled, atol=1e-6):
-            index = tuple(int(i) for i in np.unravel_index(int(np.argmax(np.abs(x - scaled))), x.shape))
+            index = tuple(
+                int(i) for i in np.unravel_index(int(np.argmax(np.abs(x - scaled))), x.shape)
+            )
             where = ", ".join(map(str, index))
             raise Hint(
                 f"x_train_norm[{where}] is {x[index]:.4f}, but x_train[{where}] / 255 is "
@@ -114,9 +121,13 @@ def _compare_standardized(function, train: np.ndarray, test: np.ndarray) -> None
                 "`return train_std, test_std`."
             )
         raise Hint("return two arrays, `return train_std, test_std`.")
-    train_std, test_std = (as_array(part, name) for part, name in zip(result, ("train_std", "test_std")))
+    train_std, test_std = (
+        as_array(part, name) for part, name in zip(result, ("train_std", "test_std"))
+    )
     if train_std.shape == test.shape and test_std.shape == train.shape:
-        raise Hint("the two arrays come back swapped: return the training set first, `return train_std, test_std`.")
+        raise Hint(
+            "the two arrays come back swapped: return the training set first, `return train_std, test_std`."
+        )
     expect_shape(train_std, train.shape, "train_std (the same as train)")
     expect_shape(test_std, test.shape, "test_std (the same as test)")
 
@@ -126,9 +137,13 @@ def _compare_standardized(function, train: np.ndarray, test: np.ndarray) -> None
         return np.allclose(answer, expected, rtol=1e-3, atol=1e-4)  # ddof=1 is fine too
 
     if close(train_std, (train - mean) / std**2):
-        raise Hint("you divided by the variance (std squared): divide by the standard deviation, train.std().")
+        raise Hint(
+            "you divided by the variance (std squared): divide by the standard deviation, train.std()."
+        )
     if close(train_std, train / std):
-        raise Hint("you divided by the std but forgot to subtract the mean first: (train - mean) / std.")
+        raise Hint(
+            "you divided by the std but forgot to subtract the mean first: (train - mean) / std."
+        )
     if close(train_std, (train - train.mean(axis=0)) / np.maximum(train.std(axis=0), 1e-12)):
         raise Hint(
             "you used a mean and std per pixel position (axis=0). This exercise wants ONE mean and "
@@ -146,7 +161,9 @@ def _compare_standardized(function, train: np.ndarray, test: np.ndarray) -> None
             "shifted and scaled by the same numbers. Use the training mean and std for both."
         )
     if not close(test_std, (test - mean) / std):
-        raise Hint(f"{case}, test_std should be (test - train.mean()) / train.std(), with the training statistics.")
+        raise Hint(
+            f"{case}, test_std should be (test - train.mean()) / train.std(), with the training statistics."
+        )
 
 
 # --- 2.3 ---------------------------------------------------------------------------------------
@@ -174,7 +191,9 @@ def _compare_scaled(function, x: np.ndarray, low: float, high: float) -> None:
     original = x.copy()
     scaled = as_array(call(function, x, low, high), "the scaled array")
     if not np.array_equal(x, original):
-        raise Hint("your function changed the array passed to it (an in-place `-=`?): compute a new array instead.")
+        raise Hint(
+            "your function changed the array passed to it (an in-place `-=`?): compute a new array instead."
+        )
     expect_shape(scaled, x.shape, "the scaled array (the same as x)")
     values = x.astype(np.float64)
     expected = (values - values.min()) / (values.max() - values.min()) * (high - low) + low
@@ -184,7 +203,9 @@ def _compare_scaled(function, x: np.ndarray, low: float, high: float) -> None:
 
     if close(expected):
         return
-    if close(values / 255 * (high - low) + low) or close((values - values.min()) / 255 * (high - low) + low):
+    if close(values / 255 * (high - low) + low) or close(
+        (values - values.min()) / 255 * (high - low) + low
+    ):
         raise Hint(
             f"{case}, your function assumes the maximum is 255. Use this x's own smallest and "
             "largest values, x.min() and x.max()."
@@ -194,10 +215,14 @@ def _compare_scaled(function, x: np.ndarray, low: float, high: float) -> None:
             f"{case}, your values run from 0 to {high - low:g} instead of from {low:g} to {high:g}: "
             "you forgot to add the offset `low` at the end."
         )
-    if close(values / values.max() * (high - low) + low) or close(values / (values.max() - values.min()) * (high - low) + low):
+    if close(values / values.max() * (high - low) + low) or close(
+        values / (values.max() - values.min()) * (high - low) + low
+    ):
         raise Hint(f"{case}, the smallest value does not land on {low:g}: subtract x.min() first.")
     if close((values - values.min()) / (values.max() - values.min())):
-        raise Hint(f"{case}, your values run from 0 to 1: stretch them to the width high - low and add low.")
+        raise Hint(
+            f"{case}, your values run from 0 to 1: stretch them to the width high - low and add low."
+        )
     raise Hint(
         f"{case}, your values run from {scaled.min():.4g} to {scaled.max():.4g}. Map x.min() to "
         "low and x.max() to high: (x - x.min()) / (x.max() - x.min()) * (high - low) + low."
@@ -216,22 +241,29 @@ def build_rescaling_model(function) -> CheckResult:
 
         model = call(function)
         if not isinstance(model, keras.Model):
-            raise Hint(f"build_rescaling_model() should return a keras.Model, but it returned a {type(model).__name__}.")
+            raise Hint(
+                f"build_rescaling_model() should return a keras.Model, but it returned a {type(model).__name__}."
+            )
         try:
             input_shape, output_shape = tuple(model.input_shape), tuple(model.output_shape)
         except (AttributeError, ValueError):
-            raise Hint("the model does not know its input shape yet: start it with keras.Input(shape=(28, 28)).") from None
+            raise Hint(
+                "the model does not know its input shape yet: start it with keras.Input(shape=(28, 28))."
+            ) from None
         if input_shape != (None, 28, 28):
             flat = (
                 " The model should take raw images; its Flatten layer turns each one into 784 numbers."
-                if input_shape == (None, 784) else ""
+                if input_shape == (None, 784)
+                else ""
             )
             raise Hint(
                 f"the model's input shape is {input_shape}, but it should be (None, 28, 28): "
                 f"start with keras.Input(shape=(28, 28)).{flat}"
             )
         if output_shape != (None, 10):
-            raise Hint(f"the model's output shape is {output_shape}, but it should be (None, 10): end with Dense(10, ...).")
+            raise Hint(
+                f"the model's output shape is {output_shape}, but it should be (None, 10): end with Dense(10, ...)."
+            )
         layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
         rescaling = [layer for layer in layers if isinstance(layer, keras.layers.Rescaling)]
         if not rescaling:
@@ -272,14 +304,16 @@ def build_rescaling_model(function) -> CheckResult:
         if probabilities.min() < 0 or not np.allclose(probabilities.sum(axis=1), 1, atol=1e-5):
             raise Hint(
                 "the outputs are not probabilities (they should be >= 0 and add up to 1 per image): "
-                "give the last Dense layer activation=\"softmax\"."
+                'give the last Dense layer activation="softmax".'
             )
         hidden = raw
         try:
             for each in layers:
                 hidden = hidden * np.float32(scale) if each is layer else each(hidden)
         except Exception:
-            raise Hint("keep the model a simple stack of layers: Input, Rescaling, Flatten, Dense.") from None
+            raise Hint(
+                "keep the model a simple stack of layers: Input, Rescaling, Flatten, Dense."
+            ) from None
         if not np.allclose(probabilities, keras.ops.convert_to_numpy(hidden), atol=1e-5):
             raise Hint(
                 "the model's output for raw pixels differs from what its layers give one after the other: "

@@ -1,7 +1,7 @@
 """Grade a folder of submitted exercise notebooks into one CSV (for instructors).
 
-    python -m helpers.grader SUBMISSIONS_DIR --out grades.csv [--timeout 300] [--cell-timeout 120]
-                             [--reference exercises/] [--solutions solutions/] [--jobs 1]
+    python -m course_tools grade SUBMISSIONS_DIR --out grades.csv [--timeout 300] [--cell-timeout 120]
+                                 [--reference exercises/] [--solutions solutions/] [--jobs 1]
 
 Every ``*.ipynb`` under SUBMISSIONS_DIR (``.ipynb_checkpoints`` ignored) runs as a copy in a
 fresh kernel, in its own process with a wall-clock limit of ``--timeout`` seconds for the
@@ -18,10 +18,12 @@ reference's name appearing in the submission's file name.
 CSV columns: ``file, exercise_set, status`` (ok / errors / timeout / invalid / unknown), then
 ``ex<ID>`` and ``ex<ID> message`` per exercise, then ``total`` (passed) and ``out_of``.
 """
+
 from __future__ import annotations
 
 import argparse
 import csv
+import importlib.util
 import json
 import math
 import os
@@ -32,16 +34,16 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 
 import nbformat
 
 from helpers.check_results import RESULT_MIMETYPE, STATUSES
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+GRADE_COMMAND = "python -m course_tools grade"
 
 CHECK_CELL_CHANGED = "the check cell was changed"
 CHECK_DID_NOT_RUN = "the check did not run"
@@ -154,7 +156,11 @@ class _ReferenceCells:
         for cell in _code_cells(notebook):
             if cell.get("id") == cell_id:
                 return cell
-            if "id" not in cell and reference is not None and cell.get("source") == reference.get("source"):
+            if (
+                "id" not in cell
+                and reference is not None
+                and cell.get("source") == reference.get("source")
+            ):
                 return cell
         return None
 
@@ -180,7 +186,9 @@ def results_from_outputs(
                 verdicts[exercise] = verdict
             else:
                 changed.add(exercise)
-    expected = {exercise for exercises in (expected_checks or {}).values() for exercise in exercises}
+    expected = {
+        exercise for exercises in (expected_checks or {}).values() for exercise in exercises
+    }
     for exercise in changed:  # a forged verdict wins over a genuine one: it is still tampering
         if exercise in expected or exercise in verdicts or not expected:  # not made-up ids
             verdicts[exercise] = Verdict("fail", CHECK_CELL_CHANGED)
@@ -208,7 +216,9 @@ def _why_no_result(submitted: Mapping | None, reference: _ReferenceCells, cell_i
 # --- references ------------------------------------------------------------------------------
 
 
-def expected_checks_from_solution(solution_nb: Mapping, reference_nb: Mapping) -> dict[str, list[str]]:
+def expected_checks_from_solution(
+    solution_nb: Mapping, reference_nb: Mapping
+) -> dict[str, list[str]]:
     """Check cell id -> exercise ids, from the solution's stored outputs, for cells the
     reference also has. Call: ``expected_checks_from_solution(solution, exercise)``."""
     reference_ids = {cell.get("id") for cell in _code_cells(reference_nb)}
@@ -302,11 +312,23 @@ class RunOutcome:
 
 
 def _child_environment() -> dict[str, str]:
-    """The environment for the runner and its kernel: ``helpers`` must be importable."""
+    """The environment for the runner and its kernel: ``course_tools`` and ``helpers`` importable."""
     env = dict(os.environ)
-    paths = [str(REPO_ROOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    homes = [_package_home("course_tools"), _package_home("helpers")]
+    paths = homes + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
     return env
+
+
+def _package_home(package: str) -> str:
+    """The folder a package is imported from: ``_package_home("helpers")`` -> ``"/home/me/course"``."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise GraderError(
+            f"cannot find the {package!r} package; install the course "
+            "(pip install -e .) or run the grader in the course's folder."
+        )
+    return str(Path(next(iter(spec.submodule_search_locations))).resolve().parent)
 
 
 def _kill_process_group(pid: int) -> None:
@@ -327,15 +349,30 @@ def run_notebook(path: Path, timeout: float, cell_timeout: float) -> RunOutcome:
         executed_path, outcome_path = scratch_dir / "executed.ipynb", scratch_dir / "outcome.json"
         kernel_pid_path, log_path = scratch_dir / "kernel.pid", scratch_dir / "runner.log"
         command = [
-            sys.executable, "-m", "helpers.grader", "--run-one", str(path.resolve()),
-            "--executed", str(executed_path), "--outcome", str(outcome_path),
-            "--kernel-pid", str(kernel_pid_path), "--cell-timeout", str(cell_timeout),
+            sys.executable,
+            "-m",
+            "course_tools.grading",
+            "--run-one",
+            str(path.resolve()),
+            "--executed",
+            str(executed_path),
+            "--outcome",
+            str(outcome_path),
+            "--kernel-pid",
+            str(kernel_pid_path),
+            "--cell-timeout",
+            str(cell_timeout),
         ]
         timed_out = False
         with open(log_path, "wb") as log:
             runner = subprocess.Popen(
-                command, cwd=scratch_dir, env=_child_environment(), stdin=subprocess.DEVNULL,
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                command,
+                cwd=scratch_dir,
+                env=_child_environment(),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
             try:
                 runner.wait(timeout=timeout)
@@ -358,8 +395,9 @@ def _kill_kernel(kernel_pid_path: Path) -> None:
         pass
 
 
-def _collect_outcome(executed_path: Path, outcome_path: Path, log_path: Path,
-                     timed_out: bool, returncode: int) -> RunOutcome:
+def _collect_outcome(
+    executed_path: Path, outcome_path: Path, log_path: Path, timed_out: bool, returncode: int
+) -> RunOutcome:
     try:
         executed = nbformat.from_dict(json.loads(executed_path.read_text(encoding="utf-8")))
     except (OSError, ValueError):
@@ -377,8 +415,13 @@ def _collect_outcome(executed_path: Path, outcome_path: Path, log_path: Path,
     return RunOutcome(executed, timed_out or reported.get("timed_out", False), problem)
 
 
-def run_one(submission: Path, executed_path: Path, outcome_path: Path, kernel_pid_path: Path,
-            cell_timeout: float) -> None:
+def run_one(
+    submission: Path,
+    executed_path: Path,
+    outcome_path: Path,
+    kernel_pid_path: Path,
+    cell_timeout: float,
+) -> None:
     """Inside the runner process: execute a clean copy of ``submission``, saving the executed
     notebook after every cell so the parent keeps earlier results if this process is killed."""
     from nbclient import NotebookClient
@@ -390,9 +433,13 @@ def run_one(submission: Path, executed_path: Path, outcome_path: Path, kernel_pi
     outcome: dict = {"timed_out": False, "problem": ""}
     with tempfile.TemporaryDirectory(prefix="submission-", ignore_cleanup_errors=True) as workdir:
         client = NotebookClient(
-            notebook, timeout=math.ceil(cell_timeout), kernel_name="python3", allow_errors=True,
+            notebook,
+            timeout=math.ceil(cell_timeout),
+            kernel_name="python3",
+            allow_errors=True,
             interrupt_on_timeout=True,  # a stuck cell fails alone; the later exercises still run
-            resources={"metadata": {"path": workdir}}, shutdown_kernel="immediate",
+            resources={"metadata": {"path": workdir}},
+            shutdown_kernel="immediate",
         )
         client.on_notebook_start = lambda **_: _record_kernel_pid(client, kernel_pid_path)
         client.on_cell_executed = lambda **_: _save_notebook(notebook, executed_path)
@@ -435,13 +482,15 @@ def _save_notebook(notebook: nbformat.NotebookNode, path: Path) -> None:
 def find_submissions(folder: Path) -> list[Path]:
     """All ``*.ipynb`` below ``folder``, sorted, skipping ``.ipynb_checkpoints``."""
     return sorted(
-        path for path in Path(folder).rglob("*.ipynb")
+        path
+        for path in Path(folder).rglob("*.ipynb")
         if path.is_file() and ".ipynb_checkpoints" not in path.relative_to(folder).parts
     )
 
 
-def grade_submission(path: Path, root: Path, references: Sequence[Reference],
-                     timeout: float, cell_timeout: float) -> GradeRow:
+def grade_submission(
+    path: Path, root: Path, references: Sequence[Reference], timeout: float, cell_timeout: float
+) -> GradeRow:
     """Run and grade one submission; never raises for a bad notebook."""
     row = GradeRow(file=path.relative_to(root).as_posix())
     try:
@@ -468,16 +517,20 @@ def grade_submission(path: Path, root: Path, references: Sequence[Reference],
     return row
 
 
-def _grade_safely(path: Path, root: Path, references: Sequence[Reference],
-                  timeout: float, cell_timeout: float) -> GradeRow:
+def _grade_safely(
+    path: Path, root: Path, references: Sequence[Reference], timeout: float, cell_timeout: float
+) -> GradeRow:
     """:func:`grade_submission`, turning a grader bug into an "errors" row instead of losing
     the other results."""
     started = time.monotonic()
     try:
         row = grade_submission(path, root, references, timeout, cell_timeout)
     except Exception as error:
-        row = GradeRow(path.relative_to(root).as_posix(), status="errors",
-                       detail=f"grader failed: {error.__class__.__name__}: {error}")
+        row = GradeRow(
+            path.relative_to(root).as_posix(),
+            status="errors",
+            detail=f"grader failed: {error.__class__.__name__}: {error}",
+        )
     row.seconds = time.monotonic() - started
     return row
 
@@ -493,7 +546,9 @@ def _run_status(outcome: RunOutcome) -> tuple[str, str]:
     """Row status and explanation: timeout beats errors beats ok."""
     if outcome.timed_out:
         return "timeout", outcome.problem
-    raised = sorted({name for cell in _code_cells(outcome.executed or {}) if (name := _error_name(cell))})
+    raised = sorted(
+        {name for cell in _code_cells(outcome.executed or {}) if (name := _error_name(cell))}
+    )
     if "KeyboardInterrupt" in raised:
         return "timeout", CELL_TIMED_OUT
     if outcome.problem or raised:
@@ -528,8 +583,15 @@ def write_csv(rows: Iterable[GradeRow], path: Path | str) -> None:
             writer.writerow(line)
 
 
-def grade_folder(submissions_dir: Path, out: Path, reference_dir: Path, solutions_dir: Path,
-                 timeout: float, cell_timeout: float, jobs: int = 1) -> list[GradeRow]:
+def grade_folder(
+    submissions_dir: Path,
+    out: Path,
+    reference_dir: Path,
+    solutions_dir: Path,
+    timeout: float,
+    cell_timeout: float,
+    jobs: int = 1,
+) -> list[GradeRow]:
     """Grade every submission (``jobs`` at a time), print progress, write the CSV; return the rows.
 
     Call: ``grade_folder(Path("submissions"), Path("grades.csv"), Path("exercises"),
@@ -545,8 +607,10 @@ def grade_folder(submissions_dir: Path, out: Path, reference_dir: Path, solution
         raise GraderError(f"no .ipynb files found in {submissions_dir}.")
     rows, started = [], time.monotonic()
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(_grade_safely, path, submissions_dir, references, timeout, cell_timeout)
-                   for path in submissions]
+        futures = [
+            pool.submit(_grade_safely, path, submissions_dir, references, timeout, cell_timeout)
+            for path in submissions
+        ]
         try:
             for number, future in enumerate(as_completed(futures), start=1):
                 row = future.result()
@@ -558,9 +622,14 @@ def grade_folder(submissions_dir: Path, out: Path, reference_dir: Path, solution
     rows.sort(key=lambda row: row.file)
     write_csv(rows, out)
     counts = Counter(row.status for row in rows)
-    summary = ", ".join(f"{counts[status]} {status}" for status in
-                        ("ok", "errors", "timeout", "invalid", "unknown") if counts[status])
-    print(f"Graded {len(rows)} notebooks in {time.monotonic() - started:.0f} s ({summary}); wrote {out}")
+    summary = ", ".join(
+        f"{counts[status]} {status}"
+        for status in ("ok", "errors", "timeout", "invalid", "unknown")
+        if counts[status]
+    )
+    print(
+        f"Graded {len(rows)} notebooks in {time.monotonic() - started:.0f} s ({summary}); wrote {out}"
+    )
     return rows
 
 
@@ -569,29 +638,51 @@ def grade_folder(submissions_dir: Path, out: Path, reference_dir: Path, solution
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m helpers.grader",
+        prog=GRADE_COMMAND,
         description="Run submitted exercise notebooks and write their self-check results to a CSV.",
     )
-    parser.add_argument("submissions", type=Path, metavar="SUBMISSIONS_DIR",
-                        help="folder of submitted notebooks (searched recursively)")
-    parser.add_argument("--out", type=Path, required=True, help="CSV file to write, e.g. grades.csv")
-    parser.add_argument("--timeout", type=float, default=300,
-                        help="seconds allowed for a whole notebook (default 300)")
-    parser.add_argument("--cell-timeout", type=float, default=120,
-                        help="seconds allowed for one cell (default 120)")
-    parser.add_argument("--jobs", type=int, default=1,
-                        help="notebooks to run at the same time (default 1)")
-    parser.add_argument("--reference", type=Path, default=REPO_ROOT / "exercises",
-                        help="folder of generated exercise notebooks (default: the repo's exercises/)")
-    parser.add_argument("--solutions", type=Path, default=None,
-                        help="folder of solution notebooks with stored outputs "
-                             "(default: solutions/ next to the reference folder)")
+    parser.add_argument(
+        "submissions",
+        type=Path,
+        metavar="SUBMISSIONS_DIR",
+        help="folder of submitted notebooks (searched recursively)",
+    )
+    parser.add_argument(
+        "--out", type=Path, required=True, help="CSV file to write, e.g. grades.csv"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=300,
+        help="seconds allowed for a whole notebook (default 300)",
+    )
+    parser.add_argument(
+        "--cell-timeout", type=float, default=120, help="seconds allowed for one cell (default 120)"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="notebooks to run at the same time (default 1)"
+    )
+    parser.add_argument(
+        "--reference",
+        type=Path,
+        default=Path("exercises"),
+        help="folder of generated exercise notebooks (default: exercises/ here)",
+    )
+    parser.add_argument(
+        "--solutions",
+        type=Path,
+        default=None,
+        help="folder of solution notebooks with stored outputs "
+        "(default: solutions/ next to the reference folder)",
+    )
     return parser.parse_args(argv)
 
 
 def _parse_run_one_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m helpers.grader --run-one",
-                                     description="Internal: execute one notebook (used by the grader).")
+    parser = argparse.ArgumentParser(
+        prog="python -m course_tools.grading --run-one",
+        description="Internal: execute one notebook (used by the grader).",
+    )
     parser.add_argument("--run-one", type=Path, required=True)
     parser.add_argument("--executed", type=Path, required=True)
     parser.add_argument("--outcome", type=Path, required=True)
@@ -611,19 +702,30 @@ def main(argv: list[str] | None = None) -> int:
     solutions_dir = args.solutions or args.reference.resolve().parent / "solutions"
     try:
         if not args.submissions.is_dir():
-            raise GraderError(f"no submissions folder at {args.submissions}; pass the folder "
-                              "that holds the submitted notebooks.")
+            raise GraderError(
+                f"no submissions folder at {args.submissions}; pass the folder "
+                "that holds the submitted notebooks."
+            )
         if not args.reference.is_dir():
-            raise GraderError(f"no reference folder at {args.reference}; pass --reference DIR "
-                              "(the generated exercises/ folder).")
+            raise GraderError(
+                f"no reference folder at {args.reference}; run this in the course's "
+                "folder or pass --reference DIR (the generated exercises/ folder)."
+            )
         if not args.out.resolve().parent.is_dir():
             raise GraderError(f"cannot write {args.out}: its folder does not exist.")
         if args.timeout <= 0 or args.cell_timeout <= 0:
             raise GraderError("--timeout and --cell-timeout must be positive numbers of seconds.")
         if args.jobs < 1:
             raise GraderError("--jobs must be at least 1.")
-        grade_folder(args.submissions, args.out, args.reference, solutions_dir,
-                     args.timeout, args.cell_timeout, args.jobs)
+        grade_folder(
+            args.submissions,
+            args.out,
+            args.reference,
+            solutions_dir,
+            args.timeout,
+            args.cell_timeout,
+            args.jobs,
+        )
     except GraderError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

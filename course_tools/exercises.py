@@ -2,8 +2,10 @@
 
 ``solutions/*.ipynb`` are the single source of truth; never edit ``exercises/`` by hand.
 
-    python -m helpers.exercise_generator            # (re)write exercises/
-    python -m helpers.exercise_generator --check    # CI: exit 1 if exercises/ is out of date
+    python -m course_tools exercises            # (re)write exercises/ from solutions/
+    python -m course_tools exercises --check    # CI: exit 1 if exercises/ is out of date
+
+Run from the course's folder, or pass ``--solutions DIR --exercises DIR``.
 
 Markers in a solution notebook and what the student copy gets instead:
 
@@ -27,6 +29,7 @@ differs. In Python::
     >>> make_exercise(nbformat.v4.new_notebook(cells=[cell]), "01.ipynb").cells[0].source
     'x = ...  # YOUR CODE HERE'
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +44,7 @@ from pathlib import Path
 
 import nbformat
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-UPDATE_COMMAND = "python -m helpers.exercise_generator"
+UPDATE_COMMAND = "python -m course_tools exercises"
 
 YOUR_CODE_HERE = "# YOUR CODE HERE"
 NOT_DONE_RAISE = (
@@ -337,7 +339,9 @@ def apply_changes(changes: list[Change]) -> None:
             change.path.write_text(change.text, encoding="utf-8")
 
 
-def generate(solutions_dir: Path | str, exercises_dir: Path | str, check: bool = False) -> list[str]:
+def generate(
+    solutions_dir: Path | str, exercises_dir: Path | str, check: bool = False
+) -> list[str]:
     """Bring ``exercises_dir`` up to date; return the files changed, e.g. ``["01.ipynb (stale)"]``.
 
     With ``check=True`` nothing is written and the list says what would change; an empty
@@ -361,12 +365,21 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog=UPDATE_COMMAND,
         description="Generate exercises/*.ipynb (student versions) from solutions/*.ipynb.",
     )
-    parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 if exercises/ is out of date")
-    parser.add_argument("--solutions", type=Path, default=REPO_ROOT / "solutions",
-                        help="folder of solution notebooks (default: the repo's solutions/)")
-    parser.add_argument("--exercises", type=Path, default=REPO_ROOT / "exercises",
-                        help="folder to write exercise notebooks to (default: the repo's exercises/)")
+    parser.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if exercises/ is out of date"
+    )
+    parser.add_argument(
+        "--solutions",
+        type=Path,
+        default=Path("solutions"),
+        help="folder of solution notebooks (default: solutions/ here)",
+    )
+    parser.add_argument(
+        "--exercises",
+        type=Path,
+        default=Path("exercises"),
+        help="folder to write exercise notebooks to (default: exercises/ here)",
+    )
     return parser.parse_args(argv)
 
 
@@ -376,7 +389,10 @@ def main(argv: list[str] | None = None) -> int:
     folder = f"{args.exercises.name}/"
     try:
         if not args.solutions.is_dir():
-            raise MarkerError(f"no solutions folder at {args.solutions}; pass --solutions DIR.")
+            raise MarkerError(
+                f"no solutions folder at {args.solutions}; run this in the course's "
+                "folder or pass --solutions DIR."
+            )
         changes = plan_changes(args.solutions, args.exercises)
     except MarkerError as error:
         print(f"error: {error}\nNothing was written.", file=sys.stderr)
