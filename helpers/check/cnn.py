@@ -16,7 +16,14 @@ import numpy as np
 
 from ..check_results import CheckResult
 from ..fast_mode import pick
-from .framework import Hint, call, expect_epochs_within, run_check, train_within_budget
+from .framework import (
+    Hint,
+    call,
+    expect_epochs_within,
+    expect_image_classifier,
+    run_check,
+    train_within_budget,
+)
 
 SMALL_CNN_LIMIT = 20_000  # exercise 5.4: the small CNN must have fewer parameters than this
 
@@ -424,26 +431,16 @@ def inspect_small_cnn(model, whose: str = "the model you returned") -> None:
         raise Hint("your function returned None: did you forget `return model`?")
     if not isinstance(model, keras.Model):
         raise Hint(f"expected a trained keras.Model, but got a {type(model).__name__}.")
-    try:
-        input_shape, output_shape = tuple(model.input_shape), tuple(model.output_shape)
-    except (AttributeError, ValueError):
-        raise Hint(
-            f"{whose} does not know its input shape: start it with keras.Input(shape=(28, 28))."
-        ) from None
-    if input_shape != (None, 28, 28):
-        extra = (
-            " Take the raw images as loaded and let a keras.layers.Reshape((28, 28, 1)) layer inside the model add the "
-            "channel axis, like the course CNN."
-            if input_shape == (None, 28, 28, 1)
-            else ""
-        )
-        raise Hint(
-            f"{whose} takes input of shape {input_shape}; it should take raw images, keras.Input(shape=(28, 28)).{extra}"
-        )
-    if output_shape != (None, 10):
-        raise Hint(
-            f'{whose} outputs shape {output_shape}; it should output 10 probabilities per image: end with Dense(10, activation="softmax").'
-        )
+    channel_tip = (
+        " Take the raw images as loaded and let a keras.layers.Reshape((28, 28, 1)) layer inside "
+        "the model add the channel axis, like the course CNN."
+    )
+    expect_image_classifier(
+        model,
+        whose,
+        {(None, 28, 28, 1): channel_tip},
+        output_ending='Dense(10, activation="softmax")',
+    )
     layers = model.layers
     if not any(isinstance(layer, keras.layers.Conv2D) for layer in layers):
         raise Hint(

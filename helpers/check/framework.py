@@ -154,3 +154,32 @@ def expect_epochs_within(model: Any, epochs: int) -> None:
             f"the model was trained for {trained_epochs} epochs, but the budget is epochs={epochs}: "
             "pass `epochs=epochs` to fit."
         )
+
+
+def expect_image_classifier(
+    model: Any, whose: str, input_tips: dict | None = None, output_ending: str = "Dense(10, ...)"
+) -> None:
+    """Raise a hint unless ``model`` takes raw (28, 28) images and gives 10 numbers per image.
+
+    ``input_tips`` maps a wrong input shape (batch axis included) to a sentence that explains
+    it; ``output_ending`` is the last layer to suggest. Call::
+
+        expect_image_classifier(model, "your model", {(None, 784): " Let Flatten do it."})
+    """
+    try:
+        input_shape, output_shape = tuple(model.input_shape), tuple(model.output_shape)
+    except (AttributeError, ValueError):
+        raise Hint(
+            f"{whose} does not know its input shape: start it with keras.Input(shape=(28, 28))."
+        ) from None
+    if input_shape != (None, 28, 28):
+        tip = (input_tips or {}).get(input_shape, "")
+        raise Hint(
+            f"{whose} takes input of shape {input_shape}; it should take raw images, "
+            f"keras.Input(shape=(28, 28)).{tip}"
+        )
+    if output_shape != (None, 10):
+        raise Hint(
+            f"{whose} outputs shape {output_shape}; it should output 10 numbers per image: "
+            f"end with {output_ending}."
+        )

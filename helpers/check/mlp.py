@@ -18,6 +18,7 @@ from .framework import (
     as_array,
     call,
     expect_epochs_within,
+    expect_image_classifier,
     expect_shape,
     run_check,
     train_within_budget,
@@ -398,25 +399,8 @@ def inspect_small_mlp(model, whose: str = "your model") -> None:
         raise Hint("you returned a list of layers: wrap it in a model, keras.Sequential([...]).")
     if not isinstance(model, keras.Model):
         raise Hint(f"expected a keras.Model, but got a {type(model).__name__}.")
-    try:
-        input_shape, output_shape = tuple(model.input_shape), tuple(model.output_shape)
-    except (AttributeError, ValueError):
-        raise Hint(
-            f"{whose} does not know its input shape: start it with keras.Input(shape=(28, 28))."
-        ) from None
-    if input_shape != (None, 28, 28):
-        flat = (
-            " Take the raw images and let a Flatten layer inside the model do the flattening."
-            if input_shape == (None, 784)
-            else ""
-        )
-        raise Hint(
-            f"{whose} takes input of shape {input_shape}; it should take raw images, keras.Input(shape=(28, 28)).{flat}"
-        )
-    if output_shape != (None, 10):
-        raise Hint(
-            f"{whose} outputs shape {output_shape}; it should output 10 numbers per image: end with Dense(10, ...)."
-        )
+    flat_tip = " Take the raw images and let a Flatten layer inside the model do the flattening."
+    expect_image_classifier(model, whose, {(None, 784): flat_tip})
     layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
     if any("Conv" in type(layer).__name__ for layer in layers):
         raise Hint(

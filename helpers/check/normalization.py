@@ -10,7 +10,7 @@ import numpy as np
 
 from ..check_results import CheckResult
 from . import loading
-from .framework import Hint, as_array, call, expect_shape, run_check
+from .framework import Hint, as_array, call, expect_image_classifier, expect_shape, run_check
 
 # --- 2.1 ---------------------------------------------------------------------------------------
 
@@ -244,26 +244,10 @@ def build_rescaling_model(function) -> CheckResult:
             raise Hint(
                 f"build_rescaling_model() should return a keras.Model, but it returned a {type(model).__name__}."
             )
-        try:
-            input_shape, output_shape = tuple(model.input_shape), tuple(model.output_shape)
-        except (AttributeError, ValueError):
-            raise Hint(
-                "the model does not know its input shape yet: start it with keras.Input(shape=(28, 28))."
-            ) from None
-        if input_shape != (None, 28, 28):
-            flat = (
-                " The model should take raw images; its Flatten layer turns each one into 784 numbers."
-                if input_shape == (None, 784)
-                else ""
-            )
-            raise Hint(
-                f"the model's input shape is {input_shape}, but it should be (None, 28, 28): "
-                f"start with keras.Input(shape=(28, 28)).{flat}"
-            )
-        if output_shape != (None, 10):
-            raise Hint(
-                f"the model's output shape is {output_shape}, but it should be (None, 10): end with Dense(10, ...)."
-            )
+        flat_tip = (
+            " The model should take raw images; its Flatten layer turns each one into 784 numbers."
+        )
+        expect_image_classifier(model, "the model", {(None, 784): flat_tip})
         layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
         rescaling = [layer for layer in layers if isinstance(layer, keras.layers.Rescaling)]
         if not rescaling:
