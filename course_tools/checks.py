@@ -10,7 +10,7 @@ The tests themselves run with ``pytest`` (README, "Test").
 
 from __future__ import annotations
 
-import shutil
+import importlib.util
 import subprocess
 import sys
 
@@ -20,13 +20,12 @@ RUFF_TARGETS = ["."]
 
 
 def _ruff(*arguments: str) -> int:
-    ruff = shutil.which("ruff")
-    command = [ruff] if ruff else [sys.executable, "-m", "ruff"]
-    try:
-        return subprocess.run([*command, *arguments, *RUFF_TARGETS], check=False).returncode
-    except FileNotFoundError:
-        print("ruff is not installed: pip install -r requirements-dev.txt", file=sys.stderr)
+    """Run the ruff pinned in requirements.txt (this Python's), not whichever is on PATH."""
+    if importlib.util.find_spec("ruff") is None:
+        print("ruff is not installed here: pip install -r requirements.txt", file=sys.stderr)
         return 2
+    command = [sys.executable, "-m", "ruff", *arguments, *RUFF_TARGETS]
+    return subprocess.run(command, check=False).returncode
 
 
 STEPS = [
