@@ -17,6 +17,7 @@ from .mlp import (
     build_small_mlp,
     confusion_matrix,
     most_confident_mistakes,
+    small_mlp_task,
     train_small_mlp,
 )
 from .normalization import build_rescaling_model, scale_to_range, standardize, x_train_norm
@@ -45,6 +46,7 @@ __all__ = [
     "build_small_mlp",
     "confusion_matrix",
     "most_confident_mistakes",
+    "small_mlp_task",
     "train_small_mlp",
     "conv_output_size",
     "conv_params",

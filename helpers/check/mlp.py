@@ -446,6 +446,30 @@ def inspect_small_mlp(model, whose: str = "your model") -> None:
         )
 
 
+def small_mlp_task() -> str:
+    """The numbers exercises 4.4 and 4.5 hold you to, derived from the recipe and the budget table.
+
+    >>> print(small_mlp_task())  # doctest: +ELLIPSIS
+    Exercise 4.4: the course MLP has ... parameters; yours must have fewer than ...
+    Exercise 4.5, full course: 60,000 training images, 10 epochs, test accuracy at least 97.5 %.
+    Exercise 4.5, quick mode (COURSE_FAST=1): 6,000 training images, 5 epochs, test accuracy at least 90 %.
+    """
+    from ..fast_mode import FAST_TRAIN_SIZE
+
+    train_sizes = {"full": 60_000, "fast": FAST_TRAIN_SIZE}
+    mode_names = {"full": "full course", "fast": "quick mode (COURSE_FAST=1)"}
+    lines = [
+        f"Exercise 4.4: the course MLP has {COURSE_MLP_PARAMS:,} parameters; "
+        f"yours must have fewer than {PARAMETER_LIMIT:,}."
+    ]
+    for mode, (epochs, bar) in SMALL_MLP_BUDGET.items():
+        lines.append(
+            f"Exercise 4.5, {mode_names[mode]}: {train_sizes[mode]:,} training images, {epochs} epochs, "
+            f"test accuracy at least {bar * 100:g} %."
+        )
+    return "\n".join(lines)
+
+
 # --- 4.5 ---------------------------------------------------------------------------------------
 
 
