@@ -11,6 +11,9 @@ import pytest
 from helpers import MnistDataError, MnistNotFoundError, load_mnist
 from tests.conftest import fake_mnist_arrays
 
+# The fake files have MNIST's shapes but not its contents; tests/test_loader_errors.py checks the warning.
+pytestmark = pytest.mark.filterwarnings("ignore::helpers.data.NotMnistWarning")
+
 
 def test_explicit_path_returns_keras_layout(fake_npz):
     (x_train, y_train), (x_test, y_test) = load_mnist(fake_npz)
@@ -52,14 +55,26 @@ def test_download_is_tried_last_and_its_file_checked(no_data_env, fake_npz, monk
     assert x_train[5, 0, 0] == 5
 
 
-def test_nothing_works_gives_one_clear_message(no_data_env, monkeypatch):
-    monkeypatch.setenv("COURSE_DATA_DIR", str(no_data_env / "missing"))
+def test_nothing_works_gives_one_clear_message(no_data_env):
     with pytest.raises(MnistNotFoundError) as caught:
         load_mnist()
     message = str(caught.value)
     assert "COURSE_DATA_DIR" in message and "connect to the internet" in message
-    assert str(no_data_env / "missing" / "mnist" / "mnist.npz") in message
+    assert str(no_data_env / "keras-home" / "datasets" / "mnist.npz") in message
     assert "download from" in message
+
+
+def test_a_wrong_course_data_dir_is_an_error_not_a_fallback(no_data_env, fake_npz, monkeypatch):
+    cache = no_data_env / "keras-home" / "datasets"
+    cache.mkdir(parents=True)
+    shutil.copy(fake_npz, cache / "mnist.npz")  # a good cache must not hide the mistake
+    monkeypatch.setenv("COURSE_DATA_DIR", str(no_data_env / "missing"))
+    with pytest.raises(MnistNotFoundError) as caught:
+        load_mnist()
+    message = str(caught.value)
+    assert f"COURSE_DATA_DIR is set to '{no_data_env / 'missing'}'" in message
+    assert "does not exist" in message and "/mnist/mnist.npz" in message
+    assert "download from" not in message
 
 
 def test_truncated_npz_is_rejected(fake_npz, tmp_path):
@@ -71,8 +86,17 @@ def test_truncated_npz_is_rejected(fake_npz, tmp_path):
 
 def test_a_text_file_is_rejected(tmp_path):
     not_npz = tmp_path / "mnist.npz"
+    not_npz.write_text("x_train,y_train\n0,5\n")
+    with pytest.raises(
+        MnistDataError, match=r"is not an \.npz archive: it starts with b'x_train,'"
+    ):
+        load_mnist(not_npz)
+
+
+def test_a_web_page_is_named_as_one(tmp_path):
+    not_npz = tmp_path / "mnist.npz"
     not_npz.write_text("<html>404 Not Found</html>")
-    with pytest.raises(MnistDataError, match="not a readable .npz"):
+    with pytest.raises(MnistDataError, match="is an HTML page, not MNIST data"):
         load_mnist(not_npz)
 
 
@@ -106,8 +130,9 @@ def test_pickled_objects_are_refused(tmp_path):
     arrays["y_test"] = np.array([{"not": "an array"}], dtype=object)
     path = tmp_path / "mnist.npz"
     np.savez(path, **arrays)
-    with pytest.raises(MnistDataError):
+    with pytest.raises(MnistDataError, match="y_test holds Python objects") as caught:
         load_mnist(path)
+    assert "allow_pickle" not in str(caught.value)
 
 
 @pytest.mark.skipif(
