@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import csv
 import dataclasses
+import os
 import time
 from pathlib import Path
 
@@ -493,3 +494,180 @@ def _gone_within(pid: int, seconds: float) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+# --- hostile submissions, the sandbox and the CSV --------------------------------------------
+
+HOSTILE = """import os, pathlib, subprocess, sys
+targets = {targets!r}
+for target in targets:
+    try:
+        pathlib.Path(target).write_text("owned")
+    except OSError:
+        pass
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", "{marker}"],
+                 start_new_session=True)
+print(sorted(os.environ))
+answer = 42"""
+
+
+def _grade(folder: Path, out: Path, course: Path, *extra: str) -> int:
+    return main(
+        [str(folder), "--out", str(out), "--timeout", "90", "--cell-timeout", "20",
+         "--reference", str(course / "exercises"), *SANDBOX_FLAGS, *extra]
+    )  # fmt: skip
+
+
+def _rows(out: Path) -> dict[str, dict]:
+    with open(out, newline="", encoding="utf-8") as handle:
+        return {row["file"]: row for row in csv.DictReader(handle)}
+
+
+def _processes_with(marker: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker in (entry / "cmdline").read_bytes().decode(
+                errors="replace"
+            ):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(bool(SANDBOX_PROBLEM), reason=f"no sandbox here: {SANDBOX_PROBLEM}")
+def test_hostile_submission_touches_nothing_and_leaves_no_process(
+    course: Path, exercise: nbformat.NotebookNode, tmp_path: Path, monkeypatch
+) -> None:
+    folder, out = tmp_path / "submissions", tmp_path / "grades.csv"
+    folder.mkdir()
+    honest = folder / "honest_01_basics.ipynb"
+    nbformat.write(submission(exercise, GOOD_ANSWERS), honest)
+    course_file = Path(__file__).resolve().parents[1] / "helpers" / "check_results.py"
+    targets = [
+        str(honest),
+        str(out),
+        str(course_file),
+        str(course / "exercises" / "01_basics.ipynb"),
+    ]
+    marker = f"hostile-marker-{time.time_ns()}"
+    hostile = submission(
+        exercise, {**GOOD_ANSWERS, "ex-1-1": HOSTILE.format(targets=targets, marker=marker)}
+    )
+    nbformat.write(hostile, folder / "hostile_01_basics.ipynb")
+    before = {
+        path: path.read_bytes()
+        for path in [honest, course_file, course / "exercises" / "01_basics.ipynb"]
+    }
+    monkeypatch.setenv("INSTRUCTOR_SECRET", "s3cret")
+
+    assert _grade(folder, out, course) == 0
+
+    rows = _rows(out)
+    assert {path: path.read_bytes() for path in before} == before
+    assert rows["honest_01_basics.ipynb"]["total"] == "3"
+    assert rows["hostile_01_basics.ipynb"]["total"] == "3"  # its answers are right; nothing else
+    assert "owned" not in out.read_text()
+    assert _processes_with(marker) == []
+
+
+def test_a_verdict_for_another_exercise_from_an_unchanged_check_cell_never_scores(
+    exercise: nbformat.NotebookNode,
+) -> None:
+    solution = expected_checks_from_solution(solution_notebook(), exercise)
+    outputs = {
+        "check-1-1": [
+            result_output("1.1", "pass", "Correct."),
+            result_output("1.2", "pass", "forged"),
+        ],
+        "check-1-2": [result_output("1.2", "fail", "Expected 42, got 40.")],
+    }
+    found = results_from_outputs(executed(exercise, outputs), exercise, solution)
+    assert found["1.1"].status == "pass"
+    assert found["1.2"] == Verdict("fail", "Expected 42, got 40.")
+    assert found["1.10"].status == "fail"
+
+
+def test_odd_files_each_get_a_row_and_names_cannot_be_formulas(
+    course: Path, exercise: nbformat.NotebookNode, tmp_path: Path
+) -> None:
+    folder, out = tmp_path / "submissions", tmp_path / "grades.csv"
+    folder.mkdir()
+    nbformat.write(submission(exercise, GOOD_ANSWERS), folder / "LOUD_01_BASICS.IPYNB")
+    (folder / "=cmd|' -C calc'!A0.ipynb").write_text("{}")
+    (folder / "+1_01_basics.ipynb").write_text("not json")
+    (folder / os.fsdecode(b"caf\xe9_01_basics.ipynb")).write_text("{}")
+    (folder / "link_01_basics.ipynb").symlink_to(course / "solutions" / "01_basics.ipynb")
+
+    assert _grade(folder, out, course) == 0
+
+    rows = _rows(out)
+    assert sorted(rows) == sorted(
+        ["'+1_01_basics.ipynb", "'=cmd|' -C calc'!A0.ipynb", "LOUD_01_BASICS.IPYNB",
+         "caf\\xe9_01_basics.ipynb", "link_01_basics.ipynb"]
+    )  # fmt: skip
+    assert rows["link_01_basics.ipynb"]["status"] == "invalid"
+    assert "symbolic link" in rows["link_01_basics.ipynb"]["reason"]
+    assert rows["'+1_01_basics.ipynb"]["reason"].startswith("invalid JSON")
+    assert rows["LOUD_01_BASICS.IPYNB"]["status"] == "ok"
+
+
+def test_out_is_checked_before_grading_and_never_overwritten(
+    course: Path, exercise: nbformat.NotebookNode, tmp_path: Path, capsys
+) -> None:
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    nbformat.write(submission(exercise, GOOD_ANSWERS), folder / "a_01_basics.ipynb")
+    (tmp_path / "a folder").mkdir()
+    old_grades = tmp_path / "old.csv"
+    old_grades.write_text("file,total\nsomeone,3\n")
+    for out, says in [
+        (tmp_path / "a folder", "is a folder"),
+        (folder / "grades.csv", "inside the submissions folder"),
+        (tmp_path / "missing" / "grades.csv", "does not exist"),
+        (old_grades, "already holds grades"),
+    ]:
+        assert _grade(folder, out, course) == 2
+        assert says in capsys.readouterr().err
+    assert old_grades.read_text() == "file,total\nsomeone,3\n"
+
+
+def test_resume_grades_only_what_the_csv_lacks(
+    course: Path, exercise: nbformat.NotebookNode, tmp_path: Path, capsys
+) -> None:
+    folder, out = tmp_path / "submissions", tmp_path / "grades.csv"
+    folder.mkdir()
+    nbformat.write(submission(exercise, GOOD_ANSWERS), folder / "a_01_basics.ipynb")
+    assert _grade(folder, out, course) == 0
+    first = out.read_text()
+    nbformat.write(
+        submission(exercise, {**GOOD_ANSWERS, "ex-1-1": "answer = 1"}), folder / "b_01_basics.ipynb"
+    )
+
+    assert _grade(folder, out, course, "--resume") == 0
+
+    assert out.read_text().startswith(first)
+    rows = _rows(out)
+    assert (rows["a_01_basics.ipynb"]["total"], rows["b_01_basics.ipynb"]["total"]) == ("3", "2")
+    assert "1 already in" in capsys.readouterr().out
+
+
+def test_without_a_sandbox_the_grader_refuses_unless_told(
+    course: Path, exercise: nbformat.NotebookNode, tmp_path: Path, monkeypatch, capsys
+) -> None:
+    import course_tools.grading as grading
+
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    nbformat.write(submission(exercise, GOOD_ANSWERS), folder / "a_01_basics.ipynb")
+    monkeypatch.setattr(grading, "sandbox_problem", lambda: "bubblewrap (bwrap) is not installed")
+    args = [str(folder), "--reference", str(course / "exercises"), "--out"]
+
+    assert main([*args, str(tmp_path / "refused.csv")]) == 2
+    error = capsys.readouterr().err
+    assert "cannot grade safely" in error and "apt-get install bubblewrap" in error
+    assert "--unsafe-no-sandbox" in error
+    assert not (tmp_path / "refused.csv").exists() or _rows(tmp_path / "refused.csv") == {}
+    assert main([*args, str(tmp_path / "unsafe.csv"), "--unsafe-no-sandbox"]) == 0
+    assert _rows(tmp_path / "unsafe.csv")["a_01_basics.ipynb"]["total"] == "3"
