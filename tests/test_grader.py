@@ -6,6 +6,9 @@ import copy
 import csv
 import dataclasses
 import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -671,3 +674,33 @@ def test_without_a_sandbox_the_grader_refuses_unless_told(
     assert not (tmp_path / "refused.csv").exists() or _rows(tmp_path / "refused.csv") == {}
     assert main([*args, str(tmp_path / "unsafe.csv"), "--unsafe-no-sandbox"]) == 0
     assert _rows(tmp_path / "unsafe.csv")["a_01_basics.ipynb"]["total"] == "3"
+
+
+def test_ctrl_c_keeps_the_finished_rows_and_leaves_no_process(
+    course: Path, exercise: nbformat.NotebookNode, tmp_path: Path
+) -> None:
+    folder, out = tmp_path / "submissions", tmp_path / "grades.csv"
+    folder.mkdir()
+    marker = f"ctrl-c-marker-{time.time_ns()}"
+    nbformat.write(submission(exercise, GOOD_ANSWERS), folder / "a_01_basics.ipynb")
+    slow = f"import subprocess, sys, time\nsubprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)', {marker!r}])\ntime.sleep(600)"
+    nbformat.write(
+        submission(exercise, {**GOOD_ANSWERS, "ex-1-1": slow}), folder / "b_01_basics.ipynb"
+    )
+    command = [sys.executable, "-m", "course_tools", "grade", str(folder), "--out", str(out),
+               "--reference", str(course / "exercises"), *SANDBOX_FLAGS]  # fmt: skip
+    grader = subprocess.Popen(
+        command, cwd=Path(__file__).resolve().parents[1], stdout=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not _processes_with(marker):
+        time.sleep(0.2)
+    assert _processes_with(marker), "the slow submission never started"
+
+    grader.send_signal(signal.SIGINT)
+
+    assert grader.wait(timeout=30) == 130
+    rows = _rows(out)
+    assert list(rows) == ["a_01_basics.ipynb"] and rows["a_01_basics.ipynb"]["total"] == "3"
+    time.sleep(1)
+    assert _processes_with(marker) == []

@@ -181,14 +181,14 @@ def sandbox_command(command: list[str], paths: SandboxPaths, limits: Limits) -> 
     options = [bwrap, *_namespace_options(), "--clearenv"]
     for name, value in sandbox_environment(paths).items():
         options += ["--setenv", name, value]
+    scratch = str(limits.scratch_bytes)  # the tmpfs first: a venv may live under /tmp
+    options += ["--size", scratch, "--tmpfs", "/tmp", "--size", scratch, "--tmpfs", SANDBOX_HOME]
     for folder in SYSTEM_FOLDERS + SYSTEM_FILES + paths.python_folders + paths.extra:
         options += ["--ro-bind-try", folder, folder]
     options += ["--ro-bind", str(paths.course_copy), SANDBOX_COURSE]
     if paths.data_dir is not None:
         options += ["--ro-bind", str(paths.data_dir), SANDBOX_DATA]
     options += ["--proc", "/proc", "--dev", "/dev"]
-    scratch = str(limits.scratch_bytes)
-    options += ["--size", scratch, "--tmpfs", "/tmp", "--size", scratch, "--tmpfs", SANDBOX_HOME]
     if paths.keras_cache is not None:
         cache = f"{SANDBOX_HOME}/.keras/datasets"
         options += ["--ro-bind", str(paths.keras_cache), cache]
