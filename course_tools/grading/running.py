@@ -102,9 +102,8 @@ def runner_command(report_fd: int, settings: RunSettings) -> list[str]:
     return sandbox_command(command, settings.sandbox, settings.limits)
 
 
-def unsandboxed_environment(settings: RunSettings) -> dict[str, str]:
+def unsandboxed_environment(settings: RunSettings, home: Path) -> dict[str, str]:
     """Without a sandbox: the same short list of variables, paths on the real disk."""
-    home = Path(tempfile.mkdtemp(prefix="grader-home-"))
     env = sandbox_environment(SandboxPaths((), Path("."), settings.data_dir))
     env.update(HOME=str(home), TMPDIR=str(home), PYTHONPATH=str(settings.course_copy))
     if settings.data_dir is not None:
@@ -145,12 +144,15 @@ def run_notebook(notebook: nbformat.NotebookNode, settings: RunSettings) -> RunO
     """
     read_end, write_end = os.pipe()
     reader = _ReportReader(read_end, budget=settings.limits.output_bytes + 2**20)
-    environment = (
-        {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-        if settings.sandbox is not None
-        else unsandboxed_environment(settings)
-    )
-    with tempfile.TemporaryFile() as log:
+    with (
+        tempfile.TemporaryFile() as log,
+        tempfile.TemporaryDirectory(prefix="grader-home-", ignore_cleanup_errors=True) as home,
+    ):
+        environment = (
+            {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+            if settings.sandbox is not None
+            else unsandboxed_environment(settings, Path(home))
+        )
         try:
             process = subprocess.Popen(
                 runner_command(write_end, settings),

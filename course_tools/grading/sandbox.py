@@ -18,7 +18,7 @@ import resource
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 INSTALL_BUBBLEWRAP = (
@@ -71,7 +71,6 @@ class SandboxPaths:
     course_copy: Path
     data_dir: Path | None
     keras_cache: Path | None = None
-    extra: tuple[str, ...] = field(default=())
 
     @classmethod
     def for_this_python(cls, course_copy: Path, data_dir: Path | None) -> SandboxPaths:
@@ -183,7 +182,7 @@ def sandbox_command(command: list[str], paths: SandboxPaths, limits: Limits) -> 
         options += ["--setenv", name, value]
     scratch = str(limits.scratch_bytes)  # the tmpfs first: a venv may live under /tmp
     options += ["--size", scratch, "--tmpfs", "/tmp", "--size", scratch, "--tmpfs", SANDBOX_HOME]
-    for folder in SYSTEM_FOLDERS + SYSTEM_FILES + paths.python_folders + paths.extra:
+    for folder in SYSTEM_FOLDERS + SYSTEM_FILES + paths.python_folders:
         options += ["--ro-bind-try", folder, folder]
     options += ["--ro-bind", str(paths.course_copy), SANDBOX_COURSE]
     if paths.data_dir is not None:
