@@ -48,3 +48,18 @@ def write_idx(path: Path, header: bytes, payload: bytes) -> Path:
     raw = header + payload
     path.write_bytes(gzip.compress(raw) if path.suffix == ".gz" else raw)
     return path
+
+
+@pytest.fixture
+def fake_x_train(monkeypatch):
+    """120 MNIST-like images in place of the real training set; some peak at 254, like MNIST."""
+    from helpers.check import loading
+
+    rng = np.random.default_rng(0)
+    images = np.where(
+        rng.random((120, 28, 28)) < 0.2, rng.integers(1, 255, (120, 28, 28)), 0
+    ).astype(np.uint8)
+    images[::2, 14, 14] = 255
+    images[1::2, 14, 14] = 254
+    monkeypatch.setattr(loading, "mnist_training_images", lambda: images)
+    return images

@@ -13,7 +13,6 @@ specific, kind message when something is wrong:
 from __future__ import annotations
 
 import time
-import traceback
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -21,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from ..check_results import CheckResult
+from .errors import describe_error
 
 NOT_DONE = "Not done yet: replace the `...` (or the `raise NotImplementedError`) with your code, then run this check again."
 
@@ -49,20 +49,6 @@ def run_check(exercise: str, answer: Any, check: Callable[[Any], str | None]) ->
     except Exception as error:  # the student's code failed: explain, don't crash the notebook
         return CheckResult(exercise, "fail", f"Your code raised {describe_error(error)}")
     return CheckResult(exercise, "pass", praise or "Correct. Well done!")
-
-
-def describe_error(error: BaseException) -> str:
-    """``NameError: name 'x' is not defined (line 3 of your cell)``: the error in one line.
-
-    >>> describe_error(ZeroDivisionError("division by zero"))
-    'ZeroDivisionError: division by zero'
-    """
-    frames = traceback.extract_tb(error.__traceback__)
-    student_frames = [
-        f for f in frames if f.filename.startswith("<ipython-input") or "/ipykernel_" in f.filename
-    ]
-    where = f" (line {student_frames[-1].lineno} of your code)" if student_frames else ""
-    return f"{type(error).__name__}: {error}{where}"
 
 
 def call(function: Callable, *args: Any, **kwargs: Any) -> Any:
@@ -125,35 +111,49 @@ def mnist_data():
 def train_within_budget(function: Callable, epochs: int):
     """Call the student's ``function(x, y, epochs)`` on the (fast-mode aware) training set.
 
-    Returns ``(model, seconds, train_size, (x_test, y_test))``; the student gets copies, never the
-    shared arrays.
+    Returns ``(model, seconds, train_size, (x_test, y_test), record)``, where ``record`` counts
+    the epochs of every ``fit`` the function ran; the student gets copies, never the shared arrays.
 
-        >>> model, seconds, train_size, (x_test, y_test) = train_within_budget(train_small_mlp, epochs=10)  # doctest: +SKIP
+        >>> model, seconds, train_size, (x_test, y_test), record = train_within_budget(train_small_mlp, epochs=10)  # doctest: +SKIP
     """
     import keras
 
     from ..fast_mode import training_subset
+    from .models import recording_fits
 
     (x_train, y_train), test = mnist_data()
     x, y = training_subset(x_train, y_train)
     keras.utils.set_random_seed(42)
     started = time.perf_counter()
-    model = call(function, x.copy(), y.copy(), epochs)
-    return model, time.perf_counter() - started, len(x), test
+    with recording_fits() as record:
+        model = call(function, x.copy(), y.copy(), epochs)
+    return model, time.perf_counter() - started, len(x), test, record
 
 
-def expect_epochs_within(model: Any, epochs: int) -> None:
-    """Raise a hint when ``model.fit`` ran for more epochs than the budget allows.
+def expect_epochs_within(record, epochs: int) -> None:
+    """Raise a hint when the training function's calls of ``fit`` ran more epochs, in all, than the budget.
 
-    >>> expect_epochs_within(object(), epochs=5)
+    >>> from helpers.check.models import TrainingRecord
+    >>> expect_epochs_within(TrainingRecord([2, 3]), epochs=5)
+    >>> expect_epochs_within(TrainingRecord([5, 5]), epochs=5)
+    Traceback (most recent call last):
+    ...
+    helpers.check.framework.Hint: your function trained for 10 epochs in all (fit was called 2 times: 5 + 5 epochs), but the budget is epochs=5: call fit once, with epochs=epochs.
     """
-    history = getattr(model, "history", None)
-    trained_epochs = len(getattr(history, "epoch", []) or [])
-    if trained_epochs > epochs:
-        raise Hint(
-            f"the model was trained for {trained_epochs} epochs, but the budget is epochs={epochs}: "
-            "pass `epochs=epochs` to fit."
-        )
+    trained = record.epochs
+    if trained <= epochs:
+        return
+    calls = record.epochs_per_fit
+    if len(calls) > 1:
+        detail = f" (fit was called {len(calls)} times: {' + '.join(map(str, calls))} epochs)"
+        advice = "call fit once, with epochs=epochs"
+    else:
+        detail = ""
+        advice = "pass `epochs=epochs` to fit"
+    raise Hint(
+        f"your function trained for {trained} epochs in all{detail}, but the budget is "
+        f"epochs={epochs}: {advice}."
+    )
 
 
 def expect_image_classifier(

@@ -1,0 +1,128 @@
+"""Looking inside a student's model, and counting how much a training function trains.
+
+Students (and the course itself) nest blocks, ``keras.Sequential([augmentation, ...])``, and
+write activations as layers of their own, ``Dense(64), ReLU()``. The checks look at the layers
+as a flat list in the order data flows through them, and at each Dense layer's effective
+activation:
+
+    >>> import keras
+    >>> model = keras.Sequential([keras.Input((28, 28)), keras.Sequential([keras.layers.Rescaling(1 / 255)]),
+    ...                           keras.layers.Flatten(), keras.layers.Dense(8), keras.layers.ReLU(),
+    ...                           keras.layers.Dense(10, activation="softmax")])
+    >>> [type(layer).__name__ for layer in leaf_layers(model)]
+    ['Rescaling', 'Flatten', 'Dense', 'ReLU', 'Dense']
+    >>> [activation_name(layers, i) for layers in [leaf_layers(model)] for i in (2, 4)]
+    ['relu', 'softmax']
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+# Layers that pass values through without changing what the activation of a Dense layer is.
+_TRANSPARENT = (
+    "Dropout",
+    "BatchNormalization",
+    "LayerNormalization",
+    "GaussianNoise",
+    "ActivityRegularization",
+)
+
+
+def leaf_layers(model: Any) -> list:
+    """Every layer of ``model`` in order, looking into nested models and blocks; no InputLayer.
+
+    >>> import keras
+    >>> leaf_layers(keras.Sequential([keras.layers.Dense(2)]))[0].__class__.__name__
+    'Dense'
+    """
+    import keras
+
+    inner = getattr(model, "layers", None)
+    if inner is None:
+        return [] if isinstance(model, keras.layers.InputLayer) else [model]
+    return [leaf for layer in inner for leaf in leaf_layers(layer)]
+
+
+def _activation_of_layer(layer: Any) -> str | None:
+    """The activation an activation layer applies (``"relu"``), or None for another layer."""
+    import keras
+
+    name = type(layer).__name__
+    if isinstance(layer, keras.layers.Activation):
+        return getattr(layer.activation, "__name__", str(layer.activation))
+    if name in ("ReLU", "LeakyReLU", "PReLU", "ELU"):
+        return name.lower()
+    if name == "Softmax":
+        return "softmax"
+    return None
+
+
+def activation_name(layers: list, index: int) -> str:
+    """The activation that follows ``layers[index]`` (a Dense or Conv layer): its own, or the
+    activation layer after it (through Dropout or normalization layers); ``"linear"`` if none.
+    """
+    own = getattr(layers[index], "activation", None)
+    own_name = getattr(own, "__name__", "linear") if own is not None else "linear"
+    if own_name != "linear":
+        return own_name
+    for layer in layers[index + 1 :]:
+        found = _activation_of_layer(layer)
+        if found is not None:
+            return found
+        if type(layer).__name__ not in _TRANSPARENT:
+            break
+    return "linear"
+
+
+def position_of(layers: list, layer_type: type) -> int | None:
+    """Index of the first layer of ``layer_type`` in ``layers``, or None.
+
+    >>> position_of([1, "a", 2.0], str)
+    1
+    """
+    for index, layer in enumerate(layers):
+        if isinstance(layer, layer_type):
+            return index
+    return None
+
+
+@dataclass
+class TrainingRecord:
+    """What every ``fit`` in a block of code did: one entry per call, epochs actually run."""
+
+    epochs_per_fit: list[int] = field(default_factory=list)
+
+    @property
+    def epochs(self) -> int:
+        """Epochs over all calls of ``fit``."""
+        return sum(self.epochs_per_fit)
+
+
+@contextlib.contextmanager
+def recording_fits() -> Iterator[TrainingRecord]:
+    """Count the epochs of every ``keras.Model.fit`` run inside the ``with`` block, any model.
+
+    >>> with recording_fits() as record:  # doctest: +SKIP
+    ...     model.fit(x, y, epochs=2); model.fit(x, y, epochs=3)
+    >>> record.epochs  # doctest: +SKIP
+    5
+    """
+    import keras
+
+    record = TrainingRecord()
+    original_fit = keras.Model.fit
+
+    def counted_fit(self, *args, **kwargs):
+        history = original_fit(self, *args, **kwargs)
+        record.epochs_per_fit.append(len(getattr(history, "epoch", []) or []))
+        return history
+
+    keras.Model.fit = counted_fit
+    try:
+        yield record
+    finally:
+        keras.Model.fit = original_fit
