@@ -96,7 +96,7 @@ def first_difference(expected: Any, got: Any, name: str) -> str:
         differs = got != expected
     where = np.argwhere(differs)
     if where.size == 0:
-        return f"{name} has the right values but not the right form (dtype {got.dtype})."
+        return f"{name} are close to the right answer, but not equal to it (dtype {got.dtype})."
     index = tuple(int(i) for i in where[0])
     shown = index[0] if len(index) == 1 else index
     return (
