@@ -1,18 +1,86 @@
 """Self-checks for exercise set 02, normalization (exercises 2.1 to 2.4).
 
+Each check states the wrong answers students typically write ONCE, as a table of ``Mistake``s:
+the check gives the hint of the entry that reproduces the student's answer, and otherwise says
+what differs (first differing element, expected vs got) without guessing a cause.
+
 >>> check.x_train_norm(x_train.astype("float32") / 255)  # doctest: +SKIP
 ✅ Exercise 2.1: Correct: ...
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from ..check_results import CheckResult
 from . import loading
 from .framework import Hint, as_array, call, expect_image_classifier, expect_shape, run_check
+from .mistakes import Mistake, matching_mistake, plural, same
+from .models import activation_name, leaf_layers, position_of
+
+
+def _where(index: tuple) -> str:
+    """``(0, 3, 4)`` as ``"0, 3, 4"``, to write an element as ``x[0, 3, 4]``."""
+    return ", ".join(str(int(i)) for i in index)
+
+
+def _first_index(differs: np.ndarray) -> tuple:
+    """The index of the first True element: ``_first_index(np.array([[False, True]]))`` is (0, 1)."""
+    return tuple(int(i) for i in np.unravel_index(int(np.argmax(differs)), differs.shape))
+
+
+def _is_numeric(array: np.ndarray) -> bool:
+    return np.issubdtype(array.dtype, np.number) or array.dtype == bool
+
 
 # --- 2.1 ---------------------------------------------------------------------------------------
+
+X_TRAIN_NORM_MISTAKES: list[Mistake] = [
+    Mistake(
+        "raw",
+        lambda x: x,
+        "x_train_norm still holds the raw pixels 0 to 255: divide x_train by 255.",
+    ),
+    Mistake(
+        "floor-division",
+        lambda x: x // 255,
+        "x_train_norm holds only 0s and 1s, as integer division `//` (or turning the result "
+        "into whole numbers) gives: the fractions are thrown away. Use `/` (true division) and "
+        "keep the result float32.",
+    ),
+    Mistake(
+        "over-256",
+        lambda x: x.astype("float32") / 256,
+        "x_train_norm is x_train / 256: the brightest pixel, 255, comes out as 0.9961, not 1.0. "
+        "Divide by 255, the largest pixel value.",
+    ),
+    Mistake(
+        "per-image-max",
+        lambda x: (x / x.max(axis=(1, 2), keepdims=True)).astype("float32"),
+        "every image reaches exactly 1.0: you divided each image by its own maximum. Divide "
+        "all images by the same number, 255, so a pixel value means the same in every image.",
+    ),
+    Mistake(
+        "inverted",
+        lambda x: 1 - x.astype("float32") / 255,
+        "x_train_norm is 1 - x_train / 255: ink comes out as 0 and the background as 1. Keep "
+        "the pixels as they are, only smaller: x_train / 255.",
+    ),
+    Mistake(
+        "minus-one-to-one",
+        lambda x: x.astype("float32") / 127.5 - 1,
+        "x_train_norm runs from -1 to 1 (x_train / 127.5 - 1): this exercise asks for [0, 1], "
+        "x_train / 255.",
+    ),
+    Mistake(
+        "standardized",
+        lambda x: ((x - x.mean()) / x.std()).astype("float32"),
+        "x_train_norm is standardized (mean subtracted, divided by the std), so it goes below "
+        "0: here only divide by 255, so the values run from 0 to 1. Standardizing is exercise 2.2.",
+    ),
+]
 
 
 def x_train_norm(answer) -> CheckResult:
@@ -29,69 +97,176 @@ def x_train_norm(answer) -> CheckResult:
                 "inside the model)."
             )
         expect_shape(x, x_train.shape, "x_train_norm (the same as x_train)")
-        if not np.issubdtype(x.dtype, np.number):
+        if not _is_numeric(x):
             raise Hint(f"x_train_norm should hold numbers, but it holds {x.dtype} values.")
-        if x.min() < 0:
-            raise Hint(
-                f"x_train_norm goes down to {x.min():.3f}: scaling to [0, 1] only divides by 255, it "
-                "does not subtract a mean (that is standardizing, exercise 2.2)."
-            )
-        top = x.max()
-        if top > 1:
-            if np.array_equal(x, x_train):
-                raise Hint(
-                    "x_train_norm still holds the raw pixels 0 to 255: divide x_train by 255."
-                )
-            raise Hint(
-                f"x_train_norm goes up to {top:.4g}; after scaling every value should be in [0, 1]."
-            )
-        if np.issubdtype(x.dtype, np.integer) or np.isin(x[:100], (0, 1)).all():
-            raise Hint(
-                "x_train_norm holds only 0s and 1s: integer division `//` throws away the fractions. "
-                "Use `/` (true division)."
-            )
         scaled = x_train.astype(np.float32)
         scaled /= np.float32(255)
-        if np.all(x.max(axis=(1, 2)) == 1) and not np.all(x_train.max(axis=(1, 2)) == 255):
-            raise Hint(
-                "every image reaches exactly 1.0: you divided each image by its own maximum. Divide "
-                "all images by the same number, 255, so a pixel value means the same in every image."
-            )
-        if not np.allclose(x, scaled, atol=1e-6):
-            index = tuple(
-                int(i) for i in np.unravel_index(int(np.argmax(np.abs(x - scaled))), x.shape)
-            )
-            where = ", ".join(map(str, index))
-            raise Hint(
-                f"x_train_norm[{where}] is {x[index]:.4f}, but x_train[{where}] / 255 is "
-                f"{scaled[index]:.4f}. Scale x_train itself, in its original order."
-            )
-        if x.dtype != np.float32:
-            raise Hint(
-                f"the values are right, but their dtype is {x.dtype}. Make it float32 "
-                "(e.g. x_train.astype('float32') / 255): float32 halves the memory of float64 and "
-                "is what Keras computes in."
-            )
-        return "Correct: float32 values from 0.0 to 1.0, same shape as x_train."
+        # float16 cannot hold x / 255 to 1e-6: judge its values at its own precision
+        tolerance = max(1e-6, float(np.finfo(x.dtype).eps)) if x.dtype.kind == "f" else 1e-6
+        if np.allclose(x, scaled, rtol=0, atol=tolerance):
+            _expect_float32(x.dtype)
+            return "Correct: float32 values from 0.0 to 1.0, same shape as x_train."
+        _diagnose_x_train_norm(x, x_train, scaled, tolerance)
 
     return run_check("2.1", answer, test)
 
 
+def _expect_float32(dtype: np.dtype) -> None:
+    if dtype == np.float32:
+        return
+    if dtype == np.float64:
+        raise Hint(
+            "the values are right, but their dtype is float64. Make it float32 "
+            "(e.g. x_train.astype('float32') / 255): float32 halves the memory of float64 and "
+            "is what Keras computes in."
+        )
+    raise Hint(
+        f"the values are right to the precision of {dtype}, but the exercise asks for float32 "
+        "(e.g. x_train.astype('float32') / 255): it is what Keras computes in."
+    )
+
+
+def _diagnose_x_train_norm(x, x_train, scaled, tolerance) -> None:
+    """Raise the hint of the known mistake behind ``x``, else name its first wrong pixel."""
+    sample = slice(None, None, max(1, len(x) // 500))  # enough images to tell the mistakes apart
+
+    def agree(answer, wrong):
+        wrong = np.asarray(wrong)
+        return wrong.shape == answer.shape and same(answer[sample], wrong[sample])
+
+    with np.errstate(all="ignore"):
+        mistake = matching_mistake(x, X_TRAIN_NORM_MISTAKES, (x_train,), agree)
+    if mistake is not None:
+        raise Hint(mistake.hint)
+    index = _first_index(~np.isclose(x, scaled, rtol=0, atol=tolerance))
+    where = _where(index)
+    message = (
+        f"x_train_norm[{where}] is {_number(x[index])}, but x_train[{where}] / 255 is "
+        f"{x_train[index]} / 255 = {scaled[index]:.6g}."
+    )
+    if not np.allclose([x.min(), x.max()], [scaled.min(), scaled.max()], rtol=0, atol=tolerance):
+        message += (
+            f" Your values run from {_number(x.min())} to {_number(x.max())}; x_train / 255 "
+            f"runs from {scaled.min():g} to {scaled.max():g}."
+        )
+    raise Hint(message)
+
+
+def _number(value) -> str:
+    value = np.asarray(value).item()
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
 # --- 2.2 ---------------------------------------------------------------------------------------
+
+PEEKING_HINT = (
+    "you standardized the test set with its OWN mean and std. That is peeking: at training "
+    "time you cannot know the statistics of future data, and the model must see every input "
+    "shifted and scaled by the same numbers. Use the training mean and std for both."
+)
+
+
+def _standardized_by(mean, std, *arrays) -> tuple:
+    """Every array shifted by ``mean`` and divided by ``std``: ``_standardized_by(1, 2, np.ones(2))``."""
+    return tuple((array - mean) / std for array in arrays)
+
+
+def _variance_from_squares(values: np.ndarray) -> float:
+    """A hand-made variance, E[x²] - E[x]², as students write it; x² wraps around for uint8."""
+    return (values**2).mean() - values.mean() ** 2
+
+
+STANDARDIZE_MISTAKES: list[Mistake] = [
+    Mistake(
+        "test-own-statistics",
+        lambda train, test: (
+            *_standardized_by(train.mean(), train.std(), train),
+            *_standardized_by(test.mean(), test.std(), test),
+        ),
+        PEEKING_HINT,
+    ),
+    Mistake(
+        "test-statistics-for-both",
+        lambda train, test: _standardized_by(test.mean(), test.std(), train, test),
+        "you used the TEST set's mean and std, for both arrays: use the training set's, "
+        "train.mean() and train.std(). The test set stands for data that only arrives after "
+        "training.",
+    ),
+    Mistake(
+        "statistics-of-both-sets",
+        lambda train, test: _standardized_by(
+            np.concatenate([train.ravel(), test.ravel()]).mean(),
+            np.concatenate([train.ravel(), test.ravel()]).std(),
+            train,
+            test,
+        ),
+        "you computed the mean and std over train and test together: that peeks at the test "
+        "set too. Use the training set's alone, train.mean() and train.std().",
+    ),
+    Mistake(
+        "variance",
+        lambda train, test: _standardized_by(train.mean(), train.var(), train, test),
+        "you divided by the variance (std squared): divide by the standard deviation, train.std().",
+    ),
+    Mistake(
+        "no-mean",
+        lambda train, test: _standardized_by(0, train.std(), train, test),
+        "you divided by the std but forgot to subtract the mean first: (train - mean) / std.",
+    ),
+    Mistake(
+        "no-std",
+        lambda train, test: _standardized_by(train.mean(), 1, train, test),
+        "you subtracted the mean but did not divide by the std: (train - mean) / std.",
+    ),
+    Mistake(
+        "per-pixel",
+        lambda train, test: _standardized_by(train.mean(axis=0), train.std(axis=0), train, test),
+        "you used a mean and std per pixel position (axis=0). This exercise wants ONE mean and "
+        "ONE std over all the training pixels: train.mean(), train.std().",
+    ),
+    Mistake(
+        "per-image",
+        lambda train, test: tuple(
+            (array - array.mean(axis=(1, 2), keepdims=True)) / array.std(axis=(1, 2), keepdims=True)
+            for array in (train, test)
+        ),
+        "you used a mean and std per image. This exercise wants ONE mean and ONE std, over all "
+        "the training pixels, for every image of both sets: train.mean(), train.std().",
+    ),
+    Mistake(
+        "floor-division",
+        lambda train, test: tuple((array - train.mean()) // train.std() for array in (train, test)),
+        "your values are whole numbers: `//` is integer (floor) division, which throws away the "
+        "fractions. Divide with `/`.",
+    ),
+    Mistake(
+        "divide-by-255",
+        lambda train, test: (train / 255, test / 255),
+        "you divided by 255, which scales to [0, 1] (exercise 2.1). Standardizing subtracts the "
+        "training mean and divides by the training std: (train - train.mean()) / train.std().",
+    ),
+    Mistake(
+        "uint8-squares-overflow",
+        lambda train, test: _standardized_by(
+            train.mean(), np.sqrt(_variance_from_squares(train)), train, test
+        ),
+        "your std comes out wrong for uint8 pixels: `train ** 2` is computed in uint8, which wraps around "
+        "above 255 (200 ** 2 gives 64). Convert first, train.astype('float64'), or use train.std().",
+    ),
+    Mistake(
+        "test-untouched",
+        lambda train, test: (*_standardized_by(train.mean(), train.std(), train), test),
+        "test_std is the test set unchanged: standardize it too, with the training mean and std.",
+    ),
+]
 
 
 def standardize(function) -> CheckResult:
     """Exercise 2.2: ``standardize(train, test)`` shifts and scales both with the TRAINING mean and std."""
 
     def test(function):
-        rng = np.random.default_rng(22)
-        train = rng.normal(90, 25, (50, 6, 7))
-        test = rng.normal(140, 40, (17, 6, 7))  # different statistics from the training set
-        _compare_standardized(function, train, test)
-
-        train = fake_pixels(rng, (31, 9, 9), high=200)
-        test = fake_pixels(rng, (13, 9, 9), high=255)
-        _compare_standardized(function, train, test)
+        for train, test in _standardize_cases():
+            _compare_standardized(function, train, test)
         return (
             "Correct: both sets are shifted by the training mean and divided by the training std, "
             "so the model sees new data through the same lens as the training data."
@@ -100,9 +275,36 @@ def standardize(function) -> CheckResult:
     return run_check("2.2", function, test)
 
 
+def _standardize_cases() -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train, test) pairs whose statistics differ: floats, small uint8 images, MNIST-sized ones.
+
+    Each training set has at least 1,000 values, so a std with ddof=1 is as right as ddof=0.
+    """
+    rng = np.random.default_rng(22)
+    return [
+        (rng.normal(90, 25, (50, 6, 7)), rng.normal(140, 40, (17, 6, 7))),
+        (fake_pixels(rng, (31, 9, 9), high=200), fake_pixels(rng, (13, 9, 9), high=255)),
+        (fake_pixels(rng, (120, 28, 28), high=255), fake_pixels(rng, (40, 28, 28), high=230)),
+    ]
+
+
 def fake_pixels(rng: np.random.Generator, shape: tuple, high: int) -> np.ndarray:
     """uint8 pixels, mostly 0, the rest up to ``high``: ``fake_pixels(rng, (2, 3, 3), 255)``."""
     return np.where(rng.random(shape) < 0.3, rng.integers(1, high + 1, shape), 0).astype(np.uint8)
+
+
+def _close(answer, expected) -> bool:
+    """Equal up to the difference between a std with ddof=0 and one with ddof=1."""
+    return np.allclose(answer, expected, rtol=1e-3, atol=1e-4, equal_nan=True)
+
+
+def _same_pair(answer: tuple, wrong) -> bool:
+    if not isinstance(wrong, tuple) or len(wrong) != 2:
+        return False
+    return all(
+        np.shape(part) == np.shape(other) and _close(part, other)
+        for part, other in zip(answer, wrong)
+    )
 
 
 def _compare_standardized(function, train: np.ndarray, test: np.ndarray) -> None:
@@ -114,6 +316,35 @@ def _compare_standardized(function, train: np.ndarray, test: np.ndarray) -> None
             "your function changed the arrays passed to it (an in-place `-=` or `/=`?). Compute "
             "new arrays instead: `(train - mean) / std`."
         )
+    train_std, test_std = _standardized_pair(result)
+    if train_std.shape == () and test_std.shape == ():
+        raise Hint(
+            "you returned two single numbers (the mean and the std?): return the two "
+            "standardized arrays, `return train_std, test_std`."
+        )
+    if train_std.shape == test.shape and test_std.shape == train.shape:
+        raise Hint(
+            "the two arrays come back swapped: return the training set first, `return train_std, test_std`."
+        )
+    expect_shape(train_std, train.shape, "train_std (the same as train)")
+    expect_shape(test_std, test.shape, "test_std (the same as test)")
+    mean, std = train.mean(), train.std()
+    expected = (train - mean) / std, (test - mean) / std
+    if _same_pair((train_std, test_std), expected):
+        return
+    with np.errstate(all="ignore"):  # a mistake may divide by a zero std
+        mistake = matching_mistake(
+            (train_std, test_std), STANDARDIZE_MISTAKES, (train, test), _same_pair
+        )
+    if mistake is not None:
+        raise Hint(f"{case}, {mistake.hint}")
+    raise Hint(f"{case}, {_first_wrong_standardized(train_std, test_std, expected)}")
+
+
+def _standardized_pair(result) -> tuple[np.ndarray, np.ndarray]:
+    """The two arrays the student's function returned, or a hint saying what came back instead."""
+    if result is None:
+        raise Hint("your function returned None: did it forget `return train_std, test_std`?")
     if not isinstance(result, (tuple, list)) or len(result) != 2:
         if isinstance(result, np.ndarray):
             raise Hint(
@@ -121,73 +352,143 @@ def _compare_standardized(function, train: np.ndarray, test: np.ndarray) -> None
                 "`return train_std, test_std`."
             )
         raise Hint("return two arrays, `return train_std, test_std`.")
-    train_std, test_std = (
-        as_array(part, name) for part, name in zip(result, ("train_std", "test_std"))
-    )
-    if train_std.shape == test.shape and test_std.shape == train.shape:
-        raise Hint(
-            "the two arrays come back swapped: return the training set first, `return train_std, test_std`."
-        )
-    expect_shape(train_std, train.shape, "train_std (the same as train)")
-    expect_shape(test_std, test.shape, "test_std (the same as test)")
+    pair = tuple(as_array(part, name) for part, name in zip(result, ("train_std", "test_std")))
+    for part, name in zip(pair, ("train_std", "test_std")):
+        if not _is_numeric(part):
+            raise Hint(f"{name} should hold numbers, but it holds {part.dtype} values.")
+    return pair
 
-    mean, std = train.mean(), train.std()
 
-    def close(answer, expected):
-        return np.allclose(answer, expected, rtol=1e-3, atol=1e-4)  # ddof=1 is fine too
-
-    if close(train_std, (train - mean) / std**2):
-        raise Hint(
-            "you divided by the variance (std squared): divide by the standard deviation, train.std()."
-        )
-    if close(train_std, train / std):
-        raise Hint(
-            "you divided by the std but forgot to subtract the mean first: (train - mean) / std."
-        )
-    if close(train_std, (train - train.mean(axis=0)) / np.maximum(train.std(axis=0), 1e-12)):
-        raise Hint(
-            "you used a mean and std per pixel position (axis=0). This exercise wants ONE mean and "
-            "ONE std over all the training pixels: train.mean(), train.std()."
-        )
-    if not close(train_std, (train - mean) / std):
-        raise Hint(
-            f"{case}, train_std should have mean 0 and std 1, but it has mean "
-            f"{train_std.mean():.3f} and std {train_std.std():.3f}. Use (train - train.mean()) / train.std()."
-        )
-    if close(test_std, (test - test.mean()) / test.std()):
-        raise Hint(
-            "you standardized the test set with its OWN mean and std. That is peeking: at training "
-            "time you cannot know the statistics of future data, and the model must see every input "
-            "shifted and scaled by the same numbers. Use the training mean and std for both."
-        )
-    if not close(test_std, (test - mean) / std):
-        raise Hint(
-            f"{case}, test_std should be (test - train.mean()) / train.std(), with the training statistics."
-        )
+def _first_wrong_standardized(train_std, test_std, expected) -> str:
+    """Where the first wrong array first differs: what differs, not why."""
+    names = ("train_std", "test_std")
+    formulas = ("(train - train.mean()) / train.std()", "(test - train.mean()) / train.std()")
+    for got, right, name, formula in zip((train_std, test_std), expected, names, formulas):
+        differs = ~np.isclose(got, right, rtol=1e-3, atol=1e-4)
+        if differs.any():
+            index = _first_index(differs)
+            return (
+                f"{name}[{_where(index)}] should be {right[index]:.6g}, that is {formula}, "
+                f"but it is {_number(got[index])}."
+            )
+    return "the two arrays are not what (x - train.mean()) / train.std() gives."
 
 
 # --- 2.3 ---------------------------------------------------------------------------------------
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    """``x`` mapped onto [0, 1] by its own min and max."""
+    return (x - x.min()) / (x.max() - x.min())
+
+
+ASSUMES_255_HINT = (
+    "your function assumes the maximum is 255. Use this x's own smallest and largest values, "
+    "x.min() and x.max()."
+)
+NO_MIN_HINT = "the smallest value does not land on low: subtract x.min() first."
+
+SCALE_TO_RANGE_MISTAKES: list[Mistake] = [
+    Mistake("hard-coded-255", lambda x, low, high: x / 255 * (high - low) + low, ASSUMES_255_HINT),
+    Mistake(
+        "hard-coded-255-after-min",
+        lambda x, low, high: (x - x.min()) / 255 * (high - low) + low,
+        ASSUMES_255_HINT,
+    ),
+    Mistake(
+        "no-offset",
+        lambda x, low, high: _unit(x) * (high - low),
+        "your values run from 0 to high - low: you forgot to add the offset `low` at the end.",
+    ),
+    Mistake(
+        "ignores-low",
+        lambda x, low, high: _unit(x) * high,
+        "your values run from 0 to high: `low` is not used. Stretch the [0, 1] values to the "
+        "width high - low, then add low.",
+    ),
+    Mistake(
+        "width-high",
+        lambda x, low, high: _unit(x) * high + low,
+        "x.max() lands on high + low: stretch the [0, 1] values by the width high - low, not by high.",
+    ),
+    Mistake(
+        "adds-high",
+        lambda x, low, high: _unit(x) * (high - low) + high,
+        "x.min() lands on high: the offset to add at the end is low, not high.",
+    ),
+    Mistake(
+        "swapped",
+        lambda x, low, high: _unit(x) * (low - high) + high,
+        "low and high are swapped: x.min() lands on high and x.max() on low. Map x.min() to low: "
+        "... * (high - low) + low.",
+    ),
+    Mistake("no-min", lambda x, low, high: x / x.max() * (high - low) + low, NO_MIN_HINT),
+    Mistake(
+        "no-min-with-width",
+        lambda x, low, high: x / (x.max() - x.min()) * (high - low) + low,
+        NO_MIN_HINT,
+    ),
+    Mistake(
+        "only-0-1",
+        lambda x, low, high: _unit(x),
+        "your values run from 0 to 1: stretch them to the width high - low and add low.",
+    ),
+    Mistake(
+        "floor-division",
+        lambda x, low, high: (x - x.min()) // (x.max() - x.min()) * (high - low) + low,
+        "nearly every value lands on low: `//` is integer (floor) division, which turns every "
+        "fraction below 1 into 0. Divide with `/`.",
+    ),
+    Mistake(
+        "uint8-overflow",
+        lambda x, low, high: (x - x.min()) * (high - low) / (x.max() - x.min()) + low,
+        "with whole-number low and high, (x - x.min()) * (high - low) is computed in x's own "
+        "dtype, uint8, which wraps around above 255. Divide by x.max() - x.min() first, or convert x "
+        "with x.astype('float64').",
+    ),
+    Mistake(
+        "per-row",
+        lambda x, low, high: (
+            (x - x.min(axis=-1, keepdims=True))
+            / (x.max(axis=-1, keepdims=True) - x.min(axis=-1, keepdims=True))
+            * (high - low)
+            + low
+        ),
+        "you used a min and max per row (axis=-1): use the smallest and largest values of the "
+        "whole array, x.min() and x.max().",
+    ),
+]
 
 
 def scale_to_range(function) -> CheckResult:
     """Exercise 2.3: ``scale_to_range(x, low, high)`` maps x linearly so its min is low and its max is high."""
 
     def test(function):
-        rng = np.random.default_rng(23)
-        cases = (
-            (rng.uniform(-3.7, 12.2, (13, 5)), -1.0, 1.0),
-            (rng.integers(17, 144, (9, 4, 4)).astype(np.uint8), 0.0, 1.0),
-            (rng.normal(50, 10, 29), 2.0, 5.0),
-        )
-        for x, low, high in cases:
+        for x, low, high in _scale_cases():
             _compare_scaled(function, x, low, high)
         return "Correct: the smallest value lands on low, the largest on high, and the rest in proportion."
 
     return run_check("2.3", function, test)
 
 
+def _scale_cases() -> list[tuple[np.ndarray, float, float]]:
+    """(x, low, high): floats far from 0-255, uint8, 1-D, and MNIST-like pixels with whole-number
+    low and high, as in the exercise's own example ``scale_to_range(x_train[:2], -1, 1)``."""
+    rng = np.random.default_rng(23)
+    pixels = fake_pixels(rng, (20, 28, 28), high=255)
+    pixels[0, 0, 0], pixels[-1, -1, -1] = 0, 255
+    return [
+        (rng.uniform(-3.7, 12.2, (13, 5)), -2.0, 3.0),
+        (rng.integers(17, 144, (9, 4, 4)).astype(np.uint8), 0.0, 1.0),
+        (rng.normal(50, 10, 29), 2.0, 5.0),
+        (pixels, -1, 1),
+    ]
+
+
 def _compare_scaled(function, x: np.ndarray, low: float, high: float) -> None:
-    case = f"with low={low:g}, high={high:g} and x from {x.min():.4g} to {x.max():.4g}"
+    case = (
+        f"for {x.dtype} x from {x.min():.6g} to {x.max():.6g}, with low={low:g} and high={high:g}"
+    )
     original = x.copy()
     scaled = as_array(call(function, x, low, high), "the scaled array")
     if not np.array_equal(x, original):
@@ -195,41 +496,80 @@ def _compare_scaled(function, x: np.ndarray, low: float, high: float) -> None:
             "your function changed the array passed to it (an in-place `-=`?): compute a new array instead."
         )
     expect_shape(scaled, x.shape, "the scaled array (the same as x)")
+    if not _is_numeric(scaled):
+        raise Hint(f"the scaled array should hold numbers, but it holds {scaled.dtype} values.")
     values = x.astype(np.float64)
-    expected = (values - values.min()) / (values.max() - values.min()) * (high - low) + low
-
-    def close(answer):
-        return np.allclose(scaled, answer, rtol=1e-5, atol=1e-6)
-
-    if close(expected):
+    expected = _unit(values) * (high - low) + low
+    if same(scaled, expected):
         return
-    if close(values / 255 * (high - low) + low) or close(
-        (values - values.min()) / 255 * (high - low) + low
-    ):
-        raise Hint(
-            f"{case}, your function assumes the maximum is 255. Use this x's own smallest and "
-            "largest values, x.min() and x.max()."
-        )
-    if close(expected - low):
-        raise Hint(
-            f"{case}, your values run from 0 to {high - low:g} instead of from {low:g} to {high:g}: "
-            "you forgot to add the offset `low` at the end."
-        )
-    if close(values / values.max() * (high - low) + low) or close(
-        values / (values.max() - values.min()) * (high - low) + low
-    ):
-        raise Hint(f"{case}, the smallest value does not land on {low:g}: subtract x.min() first.")
-    if close((values - values.min()) / (values.max() - values.min())):
-        raise Hint(
-            f"{case}, your values run from 0 to 1: stretch them to the width high - low and add low."
-        )
+    with np.errstate(all="ignore"):  # a mistake may divide by zero
+        mistake = matching_mistake(scaled, SCALE_TO_RANGE_MISTAKES, (original, low, high))
+    if mistake is not None:
+        raise Hint(f"{case}, {mistake.hint}")
+    index = _first_index(~np.isclose(scaled, expected, rtol=1e-5, atol=1e-6))
+    where = _where(index)
     raise Hint(
-        f"{case}, your values run from {scaled.min():.4g} to {scaled.max():.4g}. Map x.min() to "
-        "low and x.max() to high: (x - x.min()) / (x.max() - x.min()) * (high - low) + low."
+        f"{case}, the result at [{where}] should be {expected[index]:.6g} (x[{where}] is "
+        f"{_number(x[index])}), but it is {_number(scaled[index])}. Your values run from "
+        f"{_number(scaled.min())} to {_number(scaled.max())}; x.min() should land on low and "
+        "x.max() on high."
     )
 
 
 # --- 2.4 ---------------------------------------------------------------------------------------
+
+
+def _classifier(*preprocessing) -> object:
+    """The exercise's model with ``preprocessing`` layers between the input and Flatten."""
+    import keras
+
+    return keras.Sequential(
+        [
+            keras.Input(shape=(28, 28)),
+            *preprocessing,
+            keras.layers.Flatten(),
+            keras.layers.Dense(10, activation="softmax"),
+        ]
+    )
+
+
+def _rescaled_classifier(scale: float, offset: float = 0.0) -> Callable[[], object]:
+    """A wrong ``build_rescaling_model``: the exercise's model with ``Rescaling(scale, offset)``."""
+
+    def build():
+        import keras
+
+        return _classifier(keras.layers.Rescaling(scale, offset=offset))
+
+    return build
+
+
+RESCALING_MISTAKES: list[Mistake] = [
+    Mistake(
+        "times-255",
+        _rescaled_classifier(255),
+        "Rescaling(255) MULTIPLIES every pixel by 255. The scale is the factor each value "
+        "is multiplied by: use Rescaling(1 / 255).",
+    ),
+    Mistake(
+        "over-256",
+        _rescaled_classifier(1 / 256),
+        "Rescaling(1 / 256) turns the brightest pixel, 255, into 0.9961, not 1.0: the pixels run "
+        "from 0 to 255, so use Rescaling(1 / 255).",
+    ),
+    Mistake(
+        "minus-one-to-one",
+        _rescaled_classifier(1 / 127.5, offset=-1),
+        "Rescaling(1 / 127.5, offset=-1) maps the pixels 0 to 255 onto [-1, 1]; this exercise "
+        "asks for [0, 1]: use Rescaling(1 / 255), without an offset.",
+    ),
+    Mistake(
+        "scale-zero",
+        _rescaled_classifier(1 // 255),
+        "your Rescaling has scale 0, so every pixel becomes 0 (`1 // 255` is integer division, "
+        "which gives 0): use Rescaling(1 / 255), with `/`.",
+    ),
+]
 
 
 def build_rescaling_model(function) -> CheckResult:
@@ -240,6 +580,10 @@ def build_rescaling_model(function) -> CheckResult:
         import keras
 
         model = call(function)
+        if model is None:
+            raise Hint(
+                "build_rescaling_model() returned None: did it forget to `return` the model?"
+            )
         if not isinstance(model, keras.Model):
             raise Hint(
                 f"build_rescaling_model() should return a keras.Model, but it returned a {type(model).__name__}."
@@ -248,64 +592,153 @@ def build_rescaling_model(function) -> CheckResult:
             " The model should take raw images; its Flatten layer turns each one into 784 numbers."
         )
         expect_image_classifier(model, "the model", {(None, 784): flat_tip})
-        layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
-        rescaling = [layer for layer in layers if isinstance(layer, keras.layers.Rescaling)]
-        if not rescaling:
-            raise Hint(
-                "the model has no Rescaling layer: add keras.layers.Rescaling(1 / 255) right after "
-                "the input, so the model itself turns raw 0-255 pixels into 0-1."
-            )
-        if len(rescaling) > 1:
-            raise Hint(f"the model has {len(rescaling)} Rescaling layers: one is enough.")
-        layer = rescaling[0]
-        scale, offset = float(np.asarray(layer.scale)), float(np.asarray(layer.offset))
-        if np.isclose(scale, 255):
-            raise Hint(
-                "Rescaling(255) MULTIPLIES every pixel by 255. The scale is the factor each value "
-                "is multiplied by: use Rescaling(1 / 255)."
-            )
-        if offset != 0:
-            raise Hint(
-                f"Rescaling(scale={scale:.6g}, offset={offset:g}) maps the pixels 0 to 255 onto "
-                f"{offset:.4g} to {255 * scale + offset:.4g}; this exercise asks for [0, 1]: use "
-                "Rescaling(1 / 255), without an offset."
-            )
-        if not np.isclose(scale, 1 / 255, rtol=1e-3, atol=0):
-            raise Hint(
-                f"Rescaling({scale:.6g}) turns the brightest pixel, 255, into {255 * scale:.4f}, "
-                "not 1.0: use Rescaling(1 / 255)."
-            )
-        position = layers.index(layer)
-        if any(earlier.weights for earlier in layers[:position]):
-            raise Hint(
-                "the Rescaling layer comes after a layer with weights: put it first, right after "
-                "the input, so every layer that learns sees values in [0, 1]."
-            )
-
-        rng = np.random.default_rng(24)
-        raw = rng.integers(0, 256, (5, 28, 28)).astype(np.float32)
-        probabilities = keras.ops.convert_to_numpy(model(raw, training=False))
-        if probabilities.min() < 0 or not np.allclose(probabilities.sum(axis=1), 1, atol=1e-5):
-            raise Hint(
-                "the outputs are not probabilities (they should be >= 0 and add up to 1 per image): "
-                'give the last Dense layer activation="softmax".'
-            )
-        hidden = raw
-        try:
-            for each in layers:
-                hidden = hidden * np.float32(scale) if each is layer else each(hidden)
-        except Exception:
-            raise Hint(
-                "keep the model a simple stack of layers: Input, Rescaling, Flatten, Dense."
-            ) from None
-        if not np.allclose(probabilities, keras.ops.convert_to_numpy(hidden), atol=1e-5):
-            raise Hint(
-                "the model's output for raw pixels differs from what its layers give one after the other: "
-                "keep it a simple stack of layers, Input, Rescaling, Flatten, Dense."
-            )
+        layers = leaf_layers(model)
+        raw = _raw_pixels()
+        _expect_one_rescaling_first(model, layers, raw)
+        _expect_unit_range(model, layers, raw)
+        _expect_probabilities(model, layers, raw)
         return (
             "Correct: the model takes raw pixels, scales them by 1/255 itself and outputs 10 "
             "probabilities. Saved with the model, the scaling can't be forgotten at prediction time."
         )
 
     return run_check("2.4", function, test)
+
+
+def _raw_pixels() -> np.ndarray:
+    """Five random raw images, with a black (0) and a white (255) pixel in each."""
+    raw = np.random.default_rng(24).integers(0, 256, (5, 28, 28)).astype(np.float32)
+    raw[:, 0, 0], raw[:, -1, -1] = 0, 255
+    return raw
+
+
+def _learns(layer) -> bool:
+    return bool(layer.trainable_weights)
+
+
+def _what_learning_layers_see(layers: list, raw: np.ndarray) -> np.ndarray | None:
+    """The values the first layer that learns receives for ``raw``, one row per image; None
+    when the layers do not form a chain that can be run one after the other."""
+    import keras
+
+    values = raw
+    try:
+        for layer in layers:
+            if _learns(layer):
+                break
+            values = layer(values)
+    except Exception:
+        return None
+    return keras.ops.convert_to_numpy(values).reshape(len(raw), -1)
+
+
+def _expect_one_rescaling_first(model, layers: list, raw: np.ndarray) -> None:
+    import keras
+
+    rescalings = [layer for layer in layers if isinstance(layer, keras.layers.Rescaling)]
+    if not rescalings:
+        raise Hint(_no_rescaling_hint(model, layers, raw))
+    if len(rescalings) > 1:
+        raise Hint(
+            f"the model has {plural(len(rescalings), 'Rescaling layer')}: one, "
+            "Rescaling(1 / 255), is enough."
+        )
+    position = position_of(layers, keras.layers.Rescaling)
+    learning = [layer for layer in layers[:position] if _learns(layer)]
+    if learning:
+        raise Hint(
+            f"the Rescaling layer comes after {type(learning[0]).__name__}, a layer that learns: "
+            "it must come first, right after the input, so every layer that learns sees values "
+            "in [0, 1]."
+        )
+
+
+def _no_rescaling_hint(model, layers: list, raw: np.ndarray) -> str:
+    import keras
+
+    seen = _what_learning_layers_see(layers, raw)
+    if any(isinstance(layer, keras.layers.Lambda) for layer in layers):
+        divides = seen is not None and np.allclose(seen, raw.reshape(len(raw), -1) / 255, atol=1e-5)
+        what = (
+            "its Lambda layer does divide by 255, but" if divides else "it has a Lambda layer, and"
+        )
+        return (
+            f"the model has no Rescaling layer: {what} Keras refuses to load a Lambda layer back "
+            "from a saved model (it holds Python code; see safe_mode), so the scaling would not "
+            "survive saving. Use keras.layers.Rescaling(1 / 255) instead."
+        )
+    if any(isinstance(layer, keras.layers.Normalization) for layer in layers):
+        unchanged = seen is not None and np.allclose(seen, raw.reshape(len(raw), -1))
+        what = (
+            "was never adapted, so it passes the raw pixels on unchanged (mean 0, variance 1)"
+            if unchanged
+            else "standardizes (mean 0, std 1) rather than scaling to [0, 1]"
+        )
+        return (
+            f"the model has no Rescaling layer: its Normalization layer {what}. This exercise "
+            "asks for the fixed scaling keras.layers.Rescaling(1 / 255), right after the input."
+        )
+    tip = (
+        ""
+        if isinstance(model, keras.Sequential)
+        else " (with the functional API, call the next layer on the Rescaling layer's output: a "
+        "layer whose output is not used is not part of the model)"
+    )
+    return (
+        "the model has no Rescaling layer: add keras.layers.Rescaling(1 / 255) right after "
+        f"the input, so the model itself turns raw 0-255 pixels into 0-1{tip}."
+    )
+
+
+def _expect_unit_range(model, layers: list, raw: np.ndarray) -> None:
+    """Raise a hint unless the first layer that learns receives raw / 255."""
+    import keras
+
+    expected = raw.reshape(len(raw), -1) / 255
+    seen = _what_learning_layers_see(layers, raw)
+    if seen is None:  # not a chain: judge the Rescaling layer by its own numbers
+        layer = layers[position_of(layers, keras.layers.Rescaling)]
+        seen = raw.reshape(len(raw), -1) * float(np.asarray(layer.scale)) + float(
+            np.asarray(layer.offset)
+        )
+
+    def agree(seen, wrong_model):
+        return _seen_close(seen, _what_learning_layers_see(leaf_layers(wrong_model), raw))
+
+    if _seen_close(seen, expected):
+        return
+    mistake = matching_mistake(seen, RESCALING_MISTAKES, (), agree)
+    if mistake is not None:
+        raise Hint(mistake.hint)
+    black, white = seen[0, 0], seen[0, -1]
+    raise Hint(
+        f"before its first layer that learns, your model turns the pixel values 0 and 255 into "
+        f"{black:.6g} and {white:.6g}; they should become 0 and 1: use Rescaling(1 / 255)."
+    )
+
+
+def _seen_close(seen: np.ndarray, other: np.ndarray | None) -> bool:
+    return (
+        other is not None
+        and seen.shape == other.shape
+        and bool(np.allclose(seen, other, rtol=1e-3, atol=1e-4))
+    )
+
+
+def _expect_probabilities(model, layers: list, raw: np.ndarray) -> None:
+    import keras
+
+    probabilities = keras.ops.convert_to_numpy(model(raw, training=False))
+    if probabilities.min() >= 0 and np.allclose(probabilities.sum(axis=1), 1, atol=1e-5):
+        return
+    dense = [i for i, layer in enumerate(layers) if isinstance(layer, keras.layers.Dense)]
+    last = activation_name(layers, dense[-1]) if dense else "linear"
+    which = (
+        "the last Dense layer has no activation"
+        if last == "linear"
+        else f'the last Dense layer uses activation "{last}"'
+    )
+    raise Hint(
+        f"{which}, so the outputs are not probabilities (they should be >= 0 and add up to 1 "
+        'per image): give the last Dense layer activation="softmax".'
+    )
