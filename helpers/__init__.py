@@ -17,7 +17,7 @@ from . import check  # noqa: E402
 from .data import MnistDataError, MnistNotFoundError, load_mnist, read_mnist_npz  # noqa: E402
 from .fast_mode import is_fast_mode, pick, training_subset  # noqa: E402
 from .idx import IdxFormatError, mnist_idx_file, parse_idx_header, read_idx  # noqa: E402
-from .measured import benchmark_summary, describe_benchmark  # noqa: E402
+from .measured import benchmark_summary, describe_benchmark, results_table  # noqa: E402
 from .plots import (  # noqa: E402
     plot_class_counts,
     plot_confusion_matrix,
@@ -54,6 +54,7 @@ __all__ = [
     "quiet_tensorflow",
     "read_idx",
     "read_mnist_npz",
+    "results_table",
     "setup",
     "training_subset",
 ]

@@ -60,3 +60,42 @@ def describe_benchmark(model: str) -> str:
     if row.get("time_vs_classic_cnn") is not None:
         text += f", trained and tested in {row['time_vs_classic_cnn']:.2f}× the classic CNN's time"
     return text
+
+
+COURSE_PROGRESSION = [
+    ("mlp", "MLP (notebook 04)"),
+    ("cnn", "CNN (notebook 05)"),
+    ("augmented_cnn", "augmented CNN + TTA (notebook 06)"),
+    ("classic_cnn", "classic tutorial CNN (reference)"),
+]
+
+
+def results_table() -> str:
+    """The course's models side by side, as the benchmark measured them: one line per model.
+
+    >>> print(results_table())  # doctest: +ELLIPSIS
+    model                              parameters  epochs  test accuracy (mean ± std, lowest)  time vs classic CNN
+    MLP (notebook 04)                  ...
+    """
+    rows = {row["model"]: row for row in benchmark_results()["summary"]}
+    lines = [
+        f"{'model':34} {'parameters':>10}  {'epochs':>6}  {'test accuracy (mean ± std, lowest)':34}  time vs classic CNN"
+    ]
+    for model, title in COURSE_PROGRESSION:
+        row = rows.get(model)
+        if row is None:
+            continue
+        accuracy = (
+            f"{100 * row['accuracy_mean']:.2f} ± {100 * row['accuracy_std']:.2f} %, "
+            f"{100 * row['accuracy_min']:.2f} %"
+        )
+        lines.append(
+            f"{title:34} {row['params']:>10,}  {row['epochs']:>6}  {accuracy:34}  "
+            f"{row['time_vs_classic_cnn']:.2f}×"
+        )
+    measured = benchmark_results()["measured"]
+    lines.append(
+        f"measured over {measured['seeds']} seeds on {measured['date']}, {measured['cpu_count']} CPU cores "
+        f"({measured['cpu']}), TensorFlow {measured['tensorflow']}"
+    )
+    return "\n".join(lines)

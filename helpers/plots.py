@@ -210,10 +210,14 @@ def plot_image_grid(
     columns: int = 8,
     cmap: str = "viridis",
     title: str | None = None,
+    centred: bool = False,
 ) -> Figure:
     """Any stack of small 2-D images (filters, feature maps) in a grid, each scaled on its own.
 
-    >>> fig = plot_image_grid(kernels.transpose(3, 0, 1, 2)[..., 0], cmap="RdBu")  # doctest: +SKIP
+    With ``centred=True`` each image's colour scale is symmetric around 0, so that a diverging map
+    such as ``"RdBu"`` shows 0 as white, positive values in blue and negative ones in red:
+
+    >>> fig = plot_image_grid(kernels.transpose(3, 0, 1, 2)[..., 0], cmap="RdBu", centred=True)  # doctest: +SKIP
     """
     images = np.asarray(images)
     if images.ndim != 3:
@@ -228,7 +232,9 @@ def plot_image_grid(
     for i, ax in enumerate(axes.flat):
         ax.axis("off")
         if i < len(images):
-            ax.imshow(images[i], cmap=cmap)
+            limit = float(np.abs(images[i]).max()) or 1.0
+            scale = {"vmin": -limit, "vmax": limit} if centred else {}
+            ax.imshow(images[i], cmap=cmap, **scale)
             if titles is not None:
                 ax.set_title(titles[i], fontsize=9)
     if title:

@@ -67,3 +67,10 @@ def test_missing_file_says_how_to_make_it(tmp_path, monkeypatch):
             measured.benchmark_results()
     finally:
         measured.benchmark_results.cache_clear()
+
+
+def test_results_table_shows_every_course_model_in_order():
+    table = measured.results_table().splitlines()
+    titles = [title for _, title in measured.COURSE_PROGRESSION]
+    assert [line[:34].strip() for line in table[1:5]] == titles
+    assert "measured over 5 seeds" in table[-1]

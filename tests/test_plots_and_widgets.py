@@ -130,3 +130,13 @@ def test_image_grid_shows_each_image_with_its_title():
     assert len(fig.axes) == 8 and [ax.get_title() for ax in fig.axes[:5]] == list("abcde")
     with pytest.raises(ValueError, match="stack of 2-D images"):
         helpers.plot_image_grid(np.zeros((3, 3)))
+
+
+def test_image_grid_centres_diverging_colour_maps_on_zero():
+    images = np.stack([np.array([[-1.0, 3.0]]), np.zeros((1, 2))])
+    fig = helpers.plot_image_grid(images, cmap="RdBu", centred=True)
+    first, blank = (ax.images[0] for ax in fig.axes[:2])
+    assert first.get_clim() == (-3.0, 3.0)
+    assert blank.get_clim() == (-1.0, 1.0)  # an all-zero image is still drawn, in white
+    plain = helpers.plot_image_grid(images[:1], cmap="RdBu").axes[0].images[0]
+    assert plain.get_clim() == (-1.0, 3.0)
