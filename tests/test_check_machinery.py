@@ -73,6 +73,14 @@ def test_common_keras_errors_get_one_clean_line_and_the_course_hint(action, advi
     assert "Arguments received" not in described and ".." not in described
 
 
+def test_missing_flatten_is_recognised_with_the_batch_size_fit_reports():
+    message = (
+        "Arguments `target` and `output` must have rank (ndim) `target.ndim - 1`. "
+        "Received: target.shape=(32,), output.shape=(32, 13, 13, 10)"
+    )
+    assert "Flatten()" in describe_error(ValueError(message))
+
+
 def test_an_unknown_error_is_relayed_as_it_is():
     assert describe_error(KeyError("x")) == "KeyError: 'x'"
 

@@ -1,9 +1,10 @@
-"""The self-checks of exercise set 05: a right answer passes, a stub is "not done", and each
-typical wrong answer fails with its own hint. 5.4 runs on small fake digits with tiny models,
-never on real MNIST."""
+"""The self-checks of exercise set 05: right answers written in several ways pass, a stub is "not
+done", every mistake of each check's table gets its own hint, and structural slips get theirs.
+5.4 runs on small fake digits with tiny models, never on real MNIST."""
 
 from __future__ import annotations
 
+import heapq
 import math
 
 import numpy as np
@@ -16,9 +17,10 @@ from tests.check_assertions import assert_fail, assert_not_done, assert_pass, st
 # --- 5.1 conv_output_size ----------------------------------------------------------------------
 
 
-def size_right(size, kernel, stride=1, padding="valid"):
+def size_solution(size, kernel, stride=1, padding="valid"):
+    """The course solution."""
     if padding == "same":
-        return -(-size // stride)
+        return -(-size // stride)  # rounds up, without floats
     return (size - kernel) // stride + 1
 
 
@@ -26,6 +28,23 @@ def size_with_math_ceil(size, kernel, stride=1, padding="valid"):
     if padding == "same":
         return math.ceil(size / stride)
     return math.floor((size - kernel) / stride) + 1
+
+
+def size_by_walking(size, kernel, stride=1, padding="valid"):
+    """Counts the filter's positions one by one; accepts the padding in any case."""
+    if padding.lower() == "same":
+        return len(range(0, size, stride))
+    positions, start = 0, 0
+    while start + kernel <= size:
+        positions += 1
+        start += stride
+    return positions
+
+
+def size_numpy_int(size, kernel, stride=1, padding="valid"):
+    if padding == "valid":
+        return np.int64((size - kernel) // stride + 1)
+    return int(np.ceil(size / stride))
 
 
 def test_reference_conv_output_size_matches_keras():
@@ -43,7 +62,9 @@ def test_reference_conv_output_size_matches_keras():
 
 
 @pytest.mark.parametrize(
-    "answer", [size_right, size_with_math_ceil], ids=["floor-division", "math-ceil"]
+    "answer",
+    [size_solution, size_with_math_ceil, size_by_walking, size_numpy_int],
+    ids=["solution", "math-ceil", "walking-loop", "numpy-int"],
 )
 def test_conv_output_size_passes_right_answers(answer):
     assert_pass(check.conv_output_size(answer))
@@ -54,39 +75,29 @@ def test_conv_output_size_not_done():
 
 
 @pytest.mark.parametrize(
+    "mistake", cnn.CONV_SIZE_MISTAKES, ids=[m.name for m in cnn.CONV_SIZE_MISTAKES]
+)
+def test_conv_output_size_explains_each_known_mistake(mistake):
+    assert_fail(check.conv_output_size(mistake.implementation), mistake.hint)
+
+
+def size_upper_case_padding(size, kernel, stride=1, padding="valid"):
+    if padding == "SAME":
+        return -(-size // stride)
+    return (size - kernel) // stride + 1
+
+
+def size_two_slips(size, kernel, stride=1, padding="valid"):
+    """No + 1 in 'valid', rounding down in 'same': the 'valid' hint comes first."""
+    return size // stride if padding == "same" else (size - kernel) // stride
+
+
+@pytest.mark.parametrize(
     "answer, phrase",
     [
-        (lambda size, kernel, stride=1, padding="valid": size - kernel, "one too few"),
         (
-            lambda size, kernel, stride=1, padding="valid": (size - kernel) // stride + 1,
-            "the 'valid' size",
-        ),
-        (
-            lambda size, kernel, stride=1, padding="valid": (
-                size - kernel + 1 if padding == "valid" else size
-            ),
-            "the size for stride 1",
-        ),
-        (lambda size, kernel, stride=1, padding="valid": (size - kernel) / stride + 1, "a float"),
-        (
-            lambda size, kernel, stride=1, padding="valid": (
-                math.ceil((size - kernel) / stride) + 1
-                if padding == "valid"
-                else -(-size // stride)
-            ),
-            "rounding up",
-        ),
-        (
-            lambda size, kernel, stride=1, padding="valid": (
-                (size - kernel) // stride + 1 if padding == "valid" else size // stride
-            ),
-            "'same' rounds UP",
-        ),
-        (
-            lambda size, kernel, stride=1, padding="valid": (
-                (size - kernel) // stride + 1 if padding == "valid" else size
-            ),
-            "right for stride 1 only",
+            lambda size, kernel, stride=1, padding="valid": (size - kernel) / stride + 1,
+            "you returned 26, a float",
         ),
         (
             lambda size, kernel, stride=1, padding="valid": (
@@ -95,24 +106,40 @@ def test_conv_output_size_not_done():
             "int(...) around math.ceil or np.ceil",
         ),
         (lambda size, kernel, stride=1, padding="valid": None, "forget `return`"),
+        (
+            lambda size, kernel, stride=1, padding="valid": (size, size),
+            "you returned a tuple",
+        ),
+        (size_upper_case_padding, 'padding == "same", in lower case'),
+        (size_two_slips, "one too few"),
+        (
+            lambda size, kernel, stride=1, padding="valid": (
+                size_solution(size, kernel, stride, padding) + (size > 200)
+            ),
+            "for size=224, kernel=7, stride=2, padding='same', you returned 113, but Keras's "
+            "output has 112 positions there.",
+        ),
     ],
-    ids=[
-        "no-plus-one",
-        "same-as-valid",
-        "stride-ignored",
-        "float",
-        "valid-rounds-up",
-        "same-rounds-down",
-        "same-ignores-stride",
-        "np-ceil-float",
-        "no-return",
-    ],
+    ids=["float", "np-ceil-float", "no-return", "tuple", "upper-case-same", "two-slips", "unknown"],
 )
-def test_conv_output_size_explains_wrong_answers(answer, phrase):
+def test_conv_output_size_explains_other_wrong_answers(answer, phrase):
     assert_fail(check.conv_output_size(answer), phrase)
 
 
 # --- 5.2 conv_params ---------------------------------------------------------------------------
+
+
+def params_solution(kernel_size, in_channels, filters, bias=True):
+    """The course solution."""
+    weights = kernel_size * kernel_size * in_channels * filters
+    return weights + (filters if bias else 0)
+
+
+def params_filter_by_filter(kernel_size, in_channels, filters, bias=True):
+    total = 0
+    for _ in range(filters):
+        total += kernel_size**2 * in_channels + int(bias)
+    return total
 
 
 def test_reference_conv_params_matches_keras():
@@ -130,17 +157,16 @@ def test_reference_conv_params_matches_keras():
 @pytest.mark.parametrize(
     "answer",
     [
-        lambda kernel_size, in_channels, filters, bias=True: (
-            kernel_size**2 * in_channels * filters + bias * filters
-        ),
+        params_solution,
+        params_filter_by_filter,
         lambda kernel_size, in_channels, filters, bias=True: (
             filters * (kernel_size * kernel_size * in_channels + int(bias))
         ),
-        lambda kernel_size, in_channels, filters, bias=True: np.int64(
-            kernel_size**2 * in_channels * filters + bias * filters
+        lambda kernel_size, in_channels, filters, bias=True: (
+            np.prod([kernel_size, kernel_size, in_channels, filters]) + bias * filters
         ),
     ],
-    ids=["formula", "per-filter", "numpy-int"],
+    ids=["solution", "loop", "per-filter", "numpy-prod"],
 )
 def test_conv_params_passes_right_answers(answer):
     assert_pass(check.conv_params(answer))
@@ -151,47 +177,49 @@ def test_conv_params_not_done():
 
 
 @pytest.mark.parametrize(
+    "mistake", cnn.CONV_PARAMS_MISTAKES, ids=[m.name for m in cnn.CONV_PARAMS_MISTAKES]
+)
+def test_conv_params_explains_each_known_mistake(mistake):
+    assert_fail(check.conv_params(mistake.implementation), mistake.hint)
+
+
+@pytest.mark.parametrize(
     "answer, phrase",
     [
-        (lambda k, c, f, bias=True: k * k * f + (f if bias else 0), "Multiply by in_channels too"),
+        (lambda k, c, f, bias=True: float(params_solution(k, c, f, bias)), "a float"),
+        (lambda k, c, f, bias=True: None, "forget `return`"),
+        (lambda k, c, f, bias=True: str(params_solution(k, c, f, bias)), "you returned a str"),
         (
-            lambda k, c, f, bias=True: 2 * k * k * c * f if bias else k * k * c * f,
-            "as if every weight had its own bias",
+            lambda k, c, f, bias=True: params_solution(k, c, f, bias) if f > 1 else 0,
+            "for Conv2D(1, 3, use_bias=True) on 1 input channel, you returned 0, but Keras "
+            "counts 10 parameters there: 9 weights + 1 bias.",
         ),
-        (lambda k, c, f, bias=True: k * k * c * f, "the weights alone"),
-        (lambda k, c, f, bias=True: k * k * c * f + f, "there are none"),
-        (lambda k, c, f, bias=True: k * k * c * f + (c if bias else 0), "one per INPUT channel"),
-        (lambda k, c, f, bias=True: k * c * f + (f if bias else 0), "a 3×3 square"),
-        (lambda k, c, f, bias=True: float(k * k * c * f + (f if bias else 0)), "a float"),
+        (
+            lambda k, c, f, bias=True: params_solution(k, c, f, bias) % 2**16,
+            "but Keras counts 4,719,616 parameters there: 4,718,592 weights + 1,024 biases.",
+        ),
     ],
-    ids=[
-        "no-in-channels",
-        "bias-per-weight",
-        "no-bias",
-        "bias-always",
-        "bias-per-input-channel",
-        "kernel-not-squared",
-        "float",
-    ],
+    ids=["float", "no-return", "string", "unknown-grammar", "int16-overflow"],
 )
-def test_conv_params_explains_wrong_answers(answer, phrase):
+def test_conv_params_explains_other_wrong_answers(answer, phrase):
     assert_fail(check.conv_params(answer), phrase)
 
 
 # --- 5.3 most_confused_pairs -------------------------------------------------------------------
 
 
-def pairs_right(confusion, count=3):
+def pairs_solution(confusion, count=3):
+    """The course solution."""
     mistakes = np.array(confusion, copy=True)
     np.fill_diagonal(mistakes, 0)
-    order = np.argsort(-mistakes, axis=None)[:count]
-    rows, columns = np.unravel_index(order, mistakes.shape)
+    largest_first = np.argsort(-mistakes, axis=None)[:count]
+    rows, columns = np.unravel_index(largest_first, mistakes.shape)
     return [(int(row), int(column)) for row, column in zip(rows, columns)]
 
 
 def pairs_by_loop(confusion, count=3):
     cells = [
-        (confusion[t, p], t, p)
+        (confusion[t][p], t, p)
         for t in range(len(confusion))
         for p in range(len(confusion))
         if t != p
@@ -199,41 +227,44 @@ def pairs_by_loop(confusion, count=3):
     return [(t, p) for _, t, p in sorted(cells, reverse=True)[:count]]
 
 
-def pairs_with_diagonal(confusion, count=3):
-    order = np.argsort(-np.asarray(confusion), axis=None)[:count]
-    return list(zip(*np.unravel_index(order, np.shape(confusion))))
+def pairs_with_heapq(confusion, count=3):
+    size = len(confusion)
+    cells = ((t, p) for t in range(size) for p in range(size) if t != p)
+    return heapq.nlargest(count, cells, key=lambda cell: confusion[cell])
 
 
-def pairs_ascending(confusion, count=3):
-    mistakes = np.array(confusion, copy=True)
-    np.fill_diagonal(mistakes, 0)
-    order = np.argsort(mistakes, axis=None)[:count]
-    return list(zip(*np.unravel_index(order, mistakes.shape)))
+def pairs_numpy_ints(confusion, count=3):
+    """Subtracts the diagonal, uses argpartition, returns NumPy integers."""
+    mistakes = confusion - np.diag(np.diag(confusion))
+    top = np.argpartition(-mistakes, count - 1, axis=None)[:count]
+    top = top[np.argsort(-mistakes.ravel()[top])]
+    return list(zip(*np.unravel_index(top, mistakes.shape)))
 
 
-def pairs_for_ten_classes(confusion, count=3):
-    mistakes = np.array(confusion, copy=True)
-    mistakes[range(10), range(10)] = 0
-    order = np.argsort(-mistakes, axis=None)[:count]
-    return list(zip(*np.unravel_index(order, mistakes.shape)))
-
-
-def test_confused_pairs_cases_have_no_ties_and_are_not_symmetric():
+def test_confused_pairs_cases_have_no_ties_and_expose_the_mistakes():
     for confusion, _count, _ in cnn.confused_pairs_cases():
         off = confusion[~np.eye(len(confusion), dtype=bool)]
-        assert len(np.unique(off)) == len(off)
+        assert len(np.unique(off)) == len(off)  # the exercise promises no ties
         assert np.diag(confusion).min() > off.max()
         assert not np.array_equal(confusion, confusion.T)
+    counts = [confusion.max() for confusion, _, _ in cnn.confused_pairs_cases()]
+    assert max(counts) > 255
+    first = cnn.confused_pairs_cases()[0][0]
+    rows = [t for t, _ in cnn.reference_most_confused_pairs(first, 3)]
+    assert len(set(rows)) < len(rows)  # two of the largest cells share a row
 
 
 @pytest.mark.parametrize(
     "answer",
     [
-        pairs_right,
+        pairs_solution,
         pairs_by_loop,
-        lambda confusion, count=3: np.array(pairs_right(confusion, count)),
+        pairs_with_heapq,
+        pairs_numpy_ints,
+        lambda confusion, count=3: np.array(pairs_solution(confusion, count)),
+        lambda confusion, count=3: [list(pair) for pair in pairs_solution(confusion, count)],
     ],
-    ids=["argsort", "loop", "array"],
+    ids=["solution", "loop", "heapq", "argpartition-numpy-ints", "array", "lists"],
 )
 def test_most_confused_pairs_passes_right_answers(answer):
     assert_pass(check.most_confused_pairs(answer))
@@ -243,48 +274,54 @@ def test_most_confused_pairs_not_done():
     assert_not_done(check.most_confused_pairs(stub))
 
 
+@pytest.mark.parametrize("mistake", cnn.PAIRS_MISTAKES, ids=[m.name for m in cnn.PAIRS_MISTAKES])
+def test_most_confused_pairs_explains_each_known_mistake(mistake):
+    assert_fail(check.most_confused_pairs(mistake.implementation), mistake.hint)
+
+
+def pairs_in_place(confusion, count=3):
+    np.fill_diagonal(confusion, 0)
+    return pairs_solution(confusion, count)
+
+
+def pairs_for_ten_classes(confusion, count=3):
+    mistakes = np.array(confusion, copy=True)
+    mistakes[range(10), range(10)] = 0
+    return pairs_solution(mistakes, count)
+
+
+def pairs_second_to_fourth(confusion, count=3):
+    return pairs_solution(confusion, count + 1)[1:]
+
+
 @pytest.mark.parametrize(
     "answer, phrase",
     [
-        (pairs_with_diagonal, "a cell on the diagonal"),
-        (pairs_ascending, "sort in ASCENDING order"),
-        (
-            lambda confusion, count=3: pairs_right(confusion, len(confusion) ** 2)[::-1][
-                len(confusion) :
-            ][:count],
-            "the LEAST frequent confusions",
-        ),
-        (
-            lambda confusion, count=3: [(p, t) for t, p in pairs_right(confusion, count)],
-            "each pair is (predicted, true)",
-        ),
-        (lambda confusion, count=3: pairs_right(confusion, count)[::-1], "reverse order"),
-        (lambda confusion, count=3: pairs_right(confusion, 3), "return exactly count=5 pairs"),
-        (
-            lambda confusion, count=3: np.argsort(
-                -(confusion * (1 - np.eye(len(confusion), dtype=int))), axis=None
-            )[:count],
-            "np.unravel_index",
-        ),
+        (pairs_in_place, "changed the matrix it was given"),
         (pairs_for_ten_classes, "works for 10 × 10 matrices but not for a 4 × 4 matrix"),
         (
-            lambda confusion, count=3: [confusion[t, p] for t, p in pairs_right(confusion, count)],
-            "instead of (true, predicted) pairs",
+            lambda confusion, count=3: [
+                (t, p, int(confusion[t, p])) for t, p in pairs_solution(confusion, count)
+            ],
+            "without its count",
+        ),
+        (lambda confusion, count=3: None, "forget `return`"),
+        (lambda confusion, count=3: pairs_solution(confusion, count)[:-1], "exactly count=3"),
+        (
+            lambda confusion, count=3: [
+                (t + 1, p + 1) for t, p in pairs_solution(confusion, count)
+            ],
+            "classes go from 0 to 9",
+        ),
+        (
+            pairs_second_to_fourth,
+            "for a 10 × 10 matrix, pair number 1 should be (4, 9) (confused 186 times), but you "
+            "returned (4, 7) (confused 184 times).",
         ),
     ],
-    ids=[
-        "diagonal",
-        "ascending-zeroed-diagonal",
-        "least-frequent",
-        "swapped",
-        "reversed",
-        "ignores-count",
-        "flat-indices",
-        "fixed-ten",
-        "counts",
-    ],
+    ids=["in-place", "range-ten", "with-counts", "no-return", "too-few", "one-based", "unknown"],
 )
-def test_most_confused_pairs_explains_wrong_answers(answer, phrase):
+def test_most_confused_pairs_explains_other_wrong_answers(answer, phrase):
     assert_fail(check.most_confused_pairs(answer), phrase)
 
 
@@ -315,7 +352,13 @@ def fake_mnist(monkeypatch):
 
 
 def small_cnn(
-    rescale=True, channel_input=False, dense_units=0, conv=True, batch_norm=False, momentum=0.99
+    rescale=True,
+    channel_input=False,
+    dense_units=0,
+    conv=True,
+    batch_norm=False,
+    momentum=0.99,
+    softmax=True,
 ):
     import keras
 
@@ -333,15 +376,61 @@ def small_cnn(
     stack.append(layers.Flatten())
     if dense_units:
         stack.append(layers.Dense(dense_units, activation="relu"))
-    stack.append(layers.Dense(10, activation="softmax"))
+    stack.append(layers.Dense(10, activation="softmax" if softmax else None))
     return keras.Sequential(stack)
 
 
-def trained(model, x, y, epochs, batch_size=32, learning_rate=1e-2):
+def compiled(model, learning_rate=1e-2, from_logits=False):
     import keras
 
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=from_logits),
+        metrics=["accuracy"],
+    )
+    return model
+
+
+def trained(model, x, y, epochs, batch_size=32, learning_rate=1e-2):
+    compiled(model, learning_rate).fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0)
+    return model
+
+
+def train_solution(x, y, epochs):
+    """The course solution."""
+    import keras
+
+    layers = keras.layers
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28)),
+            layers.Rescaling(1 / 255),
+            layers.Reshape((28, 28, 1)),
+            layers.Conv2D(24, 5, use_bias=False, kernel_initializer="he_normal"),
+            layers.MaxPooling2D(),
+            layers.BatchNormalization(momentum=0.9),
+            layers.ReLU(),
+            layers.Conv2D(32, 3, use_bias=False, kernel_initializer="he_normal"),
+            layers.MaxPooling2D(),
+            layers.BatchNormalization(momentum=0.9),
+            layers.ReLU(),
+            layers.Flatten(),
+            layers.Dense(10, activation="softmax"),
+        ],
+        name="small_cnn",
+    )
+
+    batch_size = 128
+    total_steps = int(np.ceil(len(x) / batch_size)) * epochs
+    warmup_steps = int(0.2 * total_steps)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=3e-3 / 20,
+        decay_steps=total_steps - warmup_steps,
+        warmup_target=3e-3,
+        warmup_steps=warmup_steps,
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(schedule),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
@@ -349,37 +438,154 @@ def trained(model, x, y, epochs, batch_size=32, learning_rate=1e-2):
     return model
 
 
-def test_train_small_cnn_passes_a_right_answer(fake_mnist):
-    assert_pass(check.train_small_cnn(lambda x, y, epochs: trained(small_cnn(), x, y, epochs)))
+def train_nested_blocks(x, y, epochs):
+    """Preprocessing and convolution in nested Sequential blocks, activations as layers."""
+    import keras
+
+    layers = keras.layers
+    preprocessing = keras.Sequential([layers.Rescaling(1 / 255), layers.Reshape((28, 28, 1))])
+    block = keras.Sequential([layers.Conv2D(8, 3), layers.ReLU(), layers.MaxPooling2D(4)])
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28)),
+            preprocessing,
+            block,
+            layers.Flatten(),
+            layers.Dense(10),
+            layers.Activation("softmax"),
+        ]
+    )
+    return trained(model, x, y, epochs)
+
+
+def train_functional(x, y, epochs):
+    """The functional API, and fit run twice within the budget."""
+    import keras
+
+    layers = keras.layers
+    inputs = keras.Input((28, 28))
+    hidden = layers.Reshape((28, 28, 1))(layers.Rescaling(1 / 255)(inputs))
+    hidden = layers.MaxPooling2D(4)(layers.Activation("relu")(layers.Conv2D(8, 3)(hidden)))
+    outputs = layers.Softmax()(layers.Dense(10)(layers.Flatten()(hidden)))
+    model = compiled(keras.Model(inputs, outputs))
+    model.fit(x, y, epochs=epochs - 1, verbose=0)
+    model.fit(x, y, epochs=1, verbose=0)
+    return model
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [train_solution, train_nested_blocks, train_functional],
+    ids=["solution", "nested-blocks", "functional-two-fits"],
+)
+def test_train_small_cnn_passes_right_answers(fake_mnist, monkeypatch, answer):
+    monkeypatch.setattr(cnn, "training_budget", lambda: 5)  # the solution's batches of 128 need it
+    assert_pass(check.train_small_cnn(answer))
 
 
 def test_train_small_cnn_not_done(fake_mnist):
     assert_not_done(check.train_small_cnn(stub))
 
 
+def model_without(x, y, epochs, missing):
+    """A model that lacks a layer it needs: Keras fails while building or fitting it."""
+    import keras
+
+    layers = keras.layers
+    stack = [keras.Input((28, 28)), layers.Rescaling(1 / 255)]
+    if missing != "reshape":
+        stack.append(layers.Reshape((28, 28, 1)))
+    stack += [layers.Conv2D(4, 3), layers.MaxPooling2D()]
+    if missing == "room":  # 26 → 13 → 6 → 3 → 1, then a window of 2 does not fit
+        stack += [layers.MaxPooling2D() for _ in range(4)]
+    if missing != "flatten":
+        stack.append(layers.Flatten())
+    stack.append(layers.Dense(10, activation="softmax"))
+    return trained(keras.Sequential(stack), x[:64], y[:64], 1)
+
+
+def fit_twice(x, y, epochs):
+    model = compiled(small_cnn())
+    model.fit(x[:64], y[:64], epochs=epochs, verbose=0)
+    model.fit(x[:64], y[:64], epochs=epochs, verbose=0)
+    return model
+
+
+def fit_in_a_loop(x, y, epochs):
+    model = compiled(small_cnn())
+    for _ in range(epochs):
+        model.fit(x[:64], y[:64], epochs=1, verbose=0)
+    model.fit(x[:64], y[:64], epochs=1, verbose=0)
+    return model
+
+
+def trains_one_returns_another(x, y, epochs):
+    trained(small_cnn(), x[:64], y[:64], 1)
+    return compiled(small_cnn())
+
+
+def rescaling_after_convolution():
+    import keras
+
+    layers = keras.layers
+    return keras.Sequential(
+        [
+            keras.Input((28, 28)),
+            keras.Sequential([layers.Reshape((28, 28, 1)), layers.Conv2D(8, 3)]),
+            layers.Rescaling(1 / 255),
+            layers.ReLU(),
+            layers.Flatten(),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
+
+
+def nested_without_convolution():
+    import keras
+
+    layers = keras.layers
+    inner = keras.Sequential([layers.Rescaling(1 / 255), layers.Flatten(), layers.Dense(16)])
+    return keras.Sequential(
+        [keras.Input((28, 28)), inner, layers.ReLU(), layers.Dense(10, activation="softmax")]
+    )
+
+
 @pytest.mark.parametrize(
     "answer, phrase",
     [
-        (lambda x, y, epochs: trained(small_cnn(), x, y, epochs).history, "a History"),
+        (lambda x, y, epochs: trained(small_cnn(), x[:64], y[:64], 1).history, "a History"),
         (lambda x, y, epochs: None, "forget `return model`"),
         (lambda x, y, epochs: (small_cnn(), 0.9), "return only the trained model"),
         (
             lambda x, y, epochs: small_cnn(channel_input=True),
             "let a keras.layers.Reshape((28, 28, 1)) layer",
         ),
-        (lambda x, y, epochs: small_cnn(conv=False), "no Conv2D layer"),
+        (lambda x, y, epochs: nested_without_convolution(), "no Conv2D layer"),
         (lambda x, y, epochs: small_cnn(dense_units=128), "must stay below 20,000"),
-        (lambda x, y, epochs: small_cnn(), "has not been trained"),
-        (lambda x, y, epochs: trained(small_cnn(), x, y, epochs + 2), "the budget is epochs=3"),
+        (lambda x, y, epochs: rescaling_after_convolution(), "comes after its first convolution"),
         (
-            lambda x, y, epochs: trained(
-                small_cnn(rescale=False), x.astype("float32") / 255, y, epochs
-            ),
-            "does well on pixels divided by 255",
+            lambda x, y, epochs: compiled(small_cnn(softmax=False), from_logits=True),
+            "has no activation, so the model does not output probabilities",
+        ),
+        (lambda x, y, epochs: small_cnn(), "your function never called fit"),
+        (trains_one_returns_another, "it is not the model that fit trained"),
+        (
+            lambda x, y, epochs: trained(small_cnn(), x[:64], y[:64], epochs + 2),
+            "trained for 5 epochs in all, but the budget is epochs=3",
+        ),
+        (fit_twice, "fit was called 2 times: 3 + 3 epochs"),
+        (fit_in_a_loop, "fit was called 4 times: 1 + 1 + 1 + 1 epochs"),
+        (
+            lambda x, y, epochs: model_without(x, y, epochs, "reshape"),
+            "Conv2D needs a channel axis",
         ),
         (
-            lambda x, y, epochs: trained(small_cnn(), x, y, 1, learning_rate=3e-4),
-            "the bar is 90.0%",
+            lambda x, y, epochs: model_without(x, y, epochs, "flatten"),
+            "put a keras.layers.Flatten() between the last convolution",
+        ),
+        (
+            lambda x, y, epochs: model_without(x, y, epochs, "room"),
+            "too many poolings or 'valid' convolutions",
         ),
     ],
     ids=[
@@ -387,15 +593,47 @@ def test_train_small_cnn_not_done(fake_mnist):
         "none",
         "tuple",
         "channel-input",
-        "no-conv",
+        "nested-no-conv",
         "too-many-params",
+        "rescaling-after-conv",
+        "logits",
         "untrained",
+        "another-model",
         "over-budget",
-        "no-rescaling",
-        "undertrained",
+        "fit-twice",
+        "fit-in-a-loop",
+        "no-channel-axis",
+        "no-flatten",
+        "pools-too-often",
     ],
 )
 def test_train_small_cnn_explains_wrong_answers(fake_mnist, answer, phrase):
+    result = check.train_small_cnn(answer)
+    assert_fail(result, phrase)
+    assert result.message.count(phrase) == 1, result.message  # a relayed error's hint comes once
+
+
+@pytest.mark.parametrize(
+    "answer, phrase",
+    [
+        (
+            lambda x, y, epochs: trained(
+                small_cnn(rescale=False), x.astype("float32") / 255, y, epochs
+            ),
+            "it has no Rescaling layer",
+        ),
+        (
+            lambda x, y, epochs: trained(small_cnn(), x[:64] / 255, y[:64], epochs),
+            "the model's Rescaling layer divides by 255 again",
+        ),
+        (
+            lambda x, y, epochs: trained(small_cnn(), x, y, 1, learning_rate=3e-4),
+            "in 3 epochs; the bar is 90.0%",
+        ),
+    ],
+    ids=["no-rescaling", "divided-twice", "undertrained"],
+)
+def test_train_small_cnn_explains_pixel_scale_and_low_accuracy(fake_mnist, answer, phrase):
     assert_fail(check.train_small_cnn(answer), phrase)
 
 

@@ -1,7 +1,10 @@
 """Self-checks for exercise set 05, convolutional networks (exercises 5.1 to 5.4).
 
-5.1 to 5.3 run the student's function on many cases they did not see; 5.4 trains the student's
-small CNN on MNIST with a fixed budget and scores it on the test set:
+5.1 to 5.3 run the student's function on many cases they did not see (several sizes, strides,
+matrices, a large case). Each keeps a table of the wrong answers students write, with the hint
+each deserves; when no known mistake explains an answer, the hint says what differs. 5.4 trains
+the student's small CNN on MNIST with a fixed budget (every epoch of every ``fit`` counts),
+looks at its layers through nested blocks, and scores it on the test set:
 
     >>> check.conv_output_size(lambda size, kernel, stride=1, padding="valid": ...)  # doctest: +SKIP
     ✅ Exercise 5.1: Correct: ...
@@ -9,8 +12,10 @@ small CNN on MNIST with a fixed budget and scores it on the test set:
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -24,6 +29,8 @@ from .framework import (
     run_check,
     train_within_budget,
 )
+from .mistakes import Mistake, matching_mistake, plural
+from .models import activation_name, leaf_layers
 
 SMALL_CNN_LIMIT = 20_000  # exercise 5.4: the small CNN must have fewer parameters than this
 
@@ -38,14 +45,30 @@ def _whole_number(value, what: str, case: str) -> int:
         number = float(value)
         shown = f"{number:g}" if math.isfinite(number) else str(number)
         raise Hint(
-            f"{case}, you returned {shown}, a float. {what[0].upper() + what[1:]} is a whole number: use integer "
-            "division `//` instead of `/`, and int(...) around math.ceil or np.ceil results."
+            f"{case}, you returned {shown}, a float. {what[0].upper() + what[1:]} is a whole "
+            "number: `/` always gives a float in Python (28 / 2 is 14.0), so use integer division "
+            "`//`, and int(...) around math.ceil or np.ceil results."
         )
     if value is None:
         raise Hint(f"{case}, your function returned None: did you forget `return`?")
     raise Hint(
         f"{case}, you returned a {type(value).__name__}; return {what}, a single whole number."
     )
+
+
+def _mistake_over(
+    cases: Sequence[tuple], answers: list, mistakes: Sequence[Mistake]
+) -> Mistake | None:
+    """The first mistake that gives exactly ``answers`` on every one of ``cases``, or None.
+
+    >>> _mistake_over([(1,), (2,)], [2, 3], [Mistake("plus one", lambda x: x + 1, "...")]).name
+    'plus one'
+    """
+    over_cases = [
+        Mistake(m.name, lambda cases, m=m: [m.implementation(*case) for case in cases], m.hint)
+        for m in mistakes
+    ]
+    return matching_mistake(answers, over_cases, (list(cases),))
 
 
 # --- 5.1 ---------------------------------------------------------------------------------------
@@ -60,29 +83,146 @@ def reference_conv_output_size(
     return (size - kernel) // stride + 1
 
 
+SizeRule = Callable[[int, int, int], int]
+
+
+def _with_valid(valid: SizeRule) -> Callable:
+    """A conv_output_size whose 'valid' branch is ``valid(size, kernel, stride)``; 'same' is right."""
+
+    def conv_output_size(size, kernel, stride=1, padding="valid"):
+        if padding == "same":
+            return reference_conv_output_size(size, kernel, stride, "same")
+        return valid(size, kernel, stride)
+
+    return conv_output_size
+
+
+def _with_same(same: SizeRule) -> Callable:
+    """A conv_output_size whose 'same' branch is ``same(size, kernel, stride)``; 'valid' is right."""
+
+    def conv_output_size(size, kernel, stride=1, padding="valid"):
+        if padding == "same":
+            return same(size, kernel, stride)
+        return reference_conv_output_size(size, kernel, stride, "valid")
+
+    return conv_output_size
+
+
+# Each mistake changes one branch: the check compares the student's answers on all the cases of
+# one padding with each mistake, so a student with one slip in each branch gets both hints in turn.
+CONV_SIZE_MISTAKES: list[Mistake] = [
+    Mistake(
+        "no plus one",
+        _with_valid(lambda size, kernel, stride: (size - kernel) // stride),
+        "one too few. The filter fits at positions 0, stride, 2 × stride, ... up to size − "
+        "kernel: that is (size − kernel) // stride + 1 positions. Count the first one too.",
+    ),
+    Mistake(
+        "stride ignored",
+        _with_valid(lambda size, kernel, stride: size - kernel + 1),
+        "that is the size for stride 1. With a larger stride the filter jumps `stride` pixels at "
+        "a time: divide the distance it travels by the stride, (size − kernel) // stride + 1.",
+    ),
+    Mistake(
+        "valid rounds up",
+        _with_valid(lambda size, kernel, stride: math.ceil((size - kernel) / stride) + 1),
+        "your 'valid' size rounds the division up. A position counts only if the whole filter "
+        "fits inside the image, so round down, with //: (size − kernel) // stride + 1.",
+    ),
+    Mistake(
+        "divides the count",
+        _with_valid(lambda size, kernel, stride: (size - kernel + 1) // stride),
+        "divide only the distance the filter travels, (size − kernel), by the stride, then add "
+        "the first position: (size − kernel) // stride + 1.",
+    ),
+    Mistake(
+        "valid gives the 'same' size",
+        _with_valid(lambda size, kernel, stride: -(-size // stride)),
+        "for padding='valid' your function gives ⌈size / stride⌉, what 'same' gives. 'valid' "
+        "adds no padding, so the filter must fit inside the image: (size − kernel) // stride + 1.",
+    ),
+    Mistake(
+        "same as valid",
+        _with_same(lambda size, kernel, stride: (size - kernel) // stride + 1),
+        "for padding='same' your function gives the 'valid' size (check that it recognises "
+        "padding == \"same\", in lower case as Keras writes it). 'same' pads the border with zeros "
+        "so that the filter visits every stride-th position: the kernel size no longer matters, "
+        "and the output is ⌈size / stride⌉.",
+    ),
+    Mistake(
+        "same ignores stride",
+        _with_same(lambda size, kernel, stride: size),
+        "for padding='same' your function gives the input size: that is right for stride 1 only. "
+        "With a larger stride the filter visits every stride-th position, so the output is "
+        "⌈size / stride⌉.",
+    ),
+    Mistake(
+        "same rounds down",
+        _with_same(lambda size, kernel, stride: size // stride),
+        "'same' rounds UP, ⌈size / stride⌉, because a last, partial step still gets an output "
+        "(the padding fills it in). Use -(-size // stride) or math.ceil(size / stride).",
+    ),
+    Mistake(
+        "same rounds to nearest",
+        _with_same(lambda size, kernel, stride: round(size / stride)),
+        "round() goes to the NEAREST whole number (and halves to the even one), but 'same' always "
+        "rounds UP: ⌈size / stride⌉. Use -(-size // stride) or math.ceil(size / stride).",
+    ),
+    Mistake(
+        "same adds one",
+        _with_same(lambda size, kernel, stride: size // stride + 1),
+        "size // stride + 1 rounds up only when the stride does not divide the size; when it "
+        "does (28 and 2), it gives one too many. Use -(-size // stride) or math.ceil(size / stride).",
+    ),
+    Mistake(
+        "same pads kernel // 2",
+        _with_same(lambda size, kernel, stride: (size + 2 * (kernel // 2) - kernel) // stride + 1),
+        "padding kernel // 2 zeros on each side is right for odd kernels only: for an even kernel "
+        "Keras pads kernel − 1 zeros in all (one more on one side). Whatever the kernel, 'same' "
+        "gives ⌈size / stride⌉.",
+    ),
+]
+
+
 def conv_size_cases() -> list[tuple[int, int, int, str]]:
-    """(size, kernel, stride, padding) for the 5.1 check: stride 1 first, then strides that do not divide evenly."""
+    """(size, kernel, stride, padding) for the 5.1 check: stride 1 first, then strides that do not
+    divide evenly, kernels as large as the image, even kernels and large images.
+
+    >>> conv_size_cases()[:2]
+    [(28, 3, 1, 'valid'), (28, 5, 1, 'valid')]
+    """
     cases = [
         (28, 3, 1, "valid"),
         (28, 5, 1, "valid"),
         (12, 3, 1, "valid"),
         (28, 3, 1, "same"),
         (28, 5, 1, "same"),
+        (28, 4, 1, "same"),
+        (24, 2, 2, "valid"),  # MaxPooling2D() in the exercise's example
     ]
     rng = np.random.default_rng(51)
     for _ in range(40):
         size = int(rng.integers(7, 41))
-        kernel = int(rng.choice([1, 2, 3, 5, 7]))
+        kernel = int(rng.choice([1, 2, 3, 4, 5, 7]))
         stride = int(rng.integers(1, 4))
         cases.append((size, kernel, stride, str(rng.choice(["valid", "same"]))))
     cases += [
         (28, 3, 2, "valid"),
         (27, 3, 2, "valid"),
         (28, 4, 3, "valid"),
+        (13, 3, 2, "valid"),
+        (5, 5, 1, "valid"),  # the kernel covers the whole image: one position
+        (7, 7, 3, "valid"),
         (28, 3, 2, "same"),
         (29, 3, 2, "same"),
         (28, 5, 3, "same"),
-        (13, 3, 2, "valid"),
+        (28, 2, 2, "same"),
+        (3, 5, 1, "same"),  # 'same' works even with a kernel larger than the image
+        (2, 7, 2, "same"),
+        (224, 7, 2, "same"),
+        (227, 11, 4, "valid"),
+        (1000, 9, 5, "valid"),
+        (1001, 6, 4, "same"),
     ]
     return cases
 
@@ -91,12 +231,9 @@ def conv_output_size(function) -> CheckResult:
     """Exercise 5.1: ``conv_output_size(size, kernel, stride=1, padding="valid")``, one axis of a conv's output."""
 
     def test(function):
-        for size, kernel, stride, padding in conv_size_cases():
-            if stride == 1 and padding == "valid":
-                answer = call(function, size, kernel)
-            else:
-                answer = call(function, size, kernel, stride=stride, padding=padding)
-            _compare_size(answer, size, kernel, stride, padding)
+        cases = conv_size_cases()
+        answers = [_size_answer(function, case) for case in cases]
+        _explain_sizes(cases, answers)
         return (
             "Correct: 'valid' gives (size − kernel) // stride + 1, 'same' gives ⌈size / stride⌉, for every "
             "combination the check tried. Keras's model.summary() shapes follow exactly these rules."
@@ -105,59 +242,37 @@ def conv_output_size(function) -> CheckResult:
     return run_check("5.1", function, test)
 
 
-def _compare_size(answer, size: int, kernel: int, stride: int, padding: str) -> None:
-    case = f"for size={size}, kernel={kernel}, stride={stride}, padding={padding!r}"
-    value = _whole_number(answer, "the output size", case)
-    expected = reference_conv_output_size(size, kernel, stride, padding)
-    if value == expected:
+def _size_case(size: int, kernel: int, stride: int, padding: str) -> str:
+    return f"for size={size}, kernel={kernel}, stride={stride}, padding={padding!r}"
+
+
+def _size_answer(function, case: tuple[int, int, int, str]) -> int:
+    """The student's output size for ``case`` (defaults left out where they apply), as an int."""
+    size, kernel, stride, padding = case
+    if stride == 1 and padding == "valid":
+        answer = call(function, size, kernel)
+    else:
+        answer = call(function, size, kernel, stride=stride, padding=padding)
+    return _whole_number(answer, "the output size", _size_case(*case))
+
+
+def _explain_sizes(cases: list[tuple], answers: list[int]) -> None:
+    """Raise the hint for the first wrong answer: the mistake that explains every answer of that
+    padding, else what differs."""
+    expected = [reference_conv_output_size(*case) for case in cases]
+    wrong = [i for i, (got, right) in enumerate(zip(answers, expected)) if got != right]
+    if not wrong:
         return
-    if padding == "same":
-        if value == reference_conv_output_size(size, kernel, stride, "valid"):
-            raise Hint(
-                f"{case}, you returned {value}, the 'valid' size. 'same' pads the border with zeros so "
-                "that every input position gets an output: the kernel size no longer matters, and the "
-                f"output is ⌈size / stride⌉ = {expected}."
-            )
-        if value == size and stride > 1:
-            raise Hint(
-                f"{case}, you returned the input size {size}. That is right for stride 1 only: with "
-                f"stride={stride} the filter visits every {stride}th position, so the output is "
-                f"⌈size / stride⌉ = {expected}."
-            )
-        if value == size // stride:
-            raise Hint(
-                f"{case}, you returned {value}: 'same' rounds UP, ⌈size / stride⌉ = {expected}, because a last, "
-                "partial step still gets an output (the padding fills in). Use -(-size // stride) or math.ceil."
-            )
-        raise Hint(
-            f"{case}, the output has {expected} positions, but your function returned {value}."
-        )
-    if value == size - kernel and stride == 1:
-        raise Hint(
-            f"{case}, you returned {value}, one too few: a {kernel}-wide filter fits at positions 0 to "
-            f"{size - kernel}, that is size − kernel + 1 = {expected} positions. Count the first one too."
-        )
-    if value == size - kernel + 1 and stride > 1:
-        raise Hint(
-            f"{case}, you returned {value}, the size for stride 1: with stride={stride} the filter jumps "
-            f"{stride} pixels at a time. Divide the distance it travels by the stride: (size − kernel) // stride + 1 = {expected}."
-        )
-    if value == math.ceil((size - kernel) / stride) + 1:
-        raise Hint(
-            f"{case}, you returned {value}, rounding up: a position counts only if the whole filter fits "
-            f"inside the image, so round down with //, giving {expected}."
-        )
-    if value == (size - kernel + 1) // stride:
-        raise Hint(
-            f"{case}, you returned {value}: divide only the distance the filter travels, (size − kernel), by "
-            f"the stride, then add the first position: (size − kernel) // stride + 1 = {expected}."
-        )
-    if value == size:
-        raise Hint(
-            f"{case}, you returned the input size {size}: that is what 'same' padding keeps (at stride 1). "
-            f"With 'valid' padding nothing is added around the image, so the output shrinks to {expected}."
-        )
-    raise Hint(f"{case}, the output has {expected} positions, but your function returned {value}.")
+    first = wrong[0]
+    padding = cases[first][3]
+    group = [i for i, case in enumerate(cases) if case[3] == padding]
+    mistake = _mistake_over(
+        [cases[i] for i in group], [answers[i] for i in group], CONV_SIZE_MISTAKES
+    )
+    start = f"{_size_case(*cases[first])}, you returned {answers[first]}"
+    if mistake is not None:
+        raise Hint(f"{start} instead of {expected[first]}: {mistake.hint}")
+    raise Hint(f"{start}, but Keras's output has {expected[first]} positions there.")
 
 
 # --- 5.2 ---------------------------------------------------------------------------------------
@@ -170,14 +285,90 @@ def reference_conv_params(
     return kernel_size * kernel_size * in_channels * filters + (filters if bias else 0)
 
 
+def _biases(filters: int, bias: bool) -> int:
+    return filters if bias else 0
+
+
+CONV_PARAMS_MISTAKES: list[Mistake] = [
+    Mistake(
+        "no in_channels",
+        lambda k, c, f, bias=True: k * k * f + _biases(f, bias),
+        "each filter covers a kernel_size × kernel_size patch of EVERY input channel, so it holds "
+        "kernel_size × kernel_size × in_channels weights: multiply by in_channels too.",
+    ),
+    Mistake(
+        "one filter only",
+        lambda k, c, f, bias=True: k * k * c + (1 if bias else 0),
+        "that is the parameter count of ONE filter. The layer has `filters` of them, each with its "
+        "own weights and bias: multiply by filters.",
+    ),
+    Mistake(
+        "bias per weight",
+        lambda k, c, f, bias=True: 2 * k * k * c * f if bias else k * k * c * f,
+        "that counts one bias per weight. A filter has ONE bias, added to its whole sum: one bias "
+        "per filter, `filters` in all.",
+    ),
+    Mistake(
+        "bias per filter and channel",
+        lambda k, c, f, bias=True: (k * k + int(bias)) * c * f,
+        "that counts one bias per filter AND input channel. A filter sums over all its input "
+        "channels and then adds ONE bias: `filters` biases in all.",
+    ),
+    Mistake(
+        "bias per input channel",
+        lambda k, c, f, bias=True: k * k * c * f + (c if bias else 0),
+        "that counts one bias per INPUT channel; there is one per filter (output channel): "
+        "+ filters.",
+    ),
+    Mistake(
+        "one bias in all",
+        lambda k, c, f, bias=True: k * k * c * f + int(bias),
+        "that adds a single bias for the whole layer (True counts as 1). Every filter has its own "
+        "bias: add `filters` when bias is true.",
+    ),
+    Mistake(
+        "bias forgotten",
+        lambda k, c, f, bias=True: k * k * c * f,
+        "those are the weights alone: with bias=True add one bias per filter, + filters.",
+    ),
+    Mistake(
+        "use_bias=False ignored",
+        lambda k, c, f, bias=True: k * k * c * f + f,
+        "that counts the biases even with bias=False. With use_bias=False (as in the course CNN "
+        "before batch normalization) the layer has no biases at all: weights only.",
+    ),
+    Mistake(
+        "kernel not squared",
+        lambda k, c, f, bias=True: k * c * f + _biases(f, bias),
+        "a kernel_size of k means a k × k square, k² positions, not k: use "
+        "kernel_size * kernel_size (or kernel_size ** 2).",
+    ),
+    Mistake(
+        "kernel doubled",
+        lambda k, c, f, bias=True: 2 * k * c * f + _biases(f, bias),
+        "a kernel_size of k means a k × k square, k² positions, not 2 × k: use "
+        "kernel_size * kernel_size (or kernel_size ** 2).",
+    ),
+]
+
+
 def conv_params_cases() -> list[tuple[int, int, int, bool]]:
-    """(kernel_size, in_channels, filters, bias): the course CNN's layers, then random ones."""
+    """(kernel_size, in_channels, filters, bias): the course CNN's layers, a single filter, RGB
+    input, a large layer, then random ones.
+
+    >>> conv_params_cases()[0]
+    (3, 1, 32, True)
+    """
     cases = [
         (3, 1, 32, True),
         (5, 1, 24, False),
         (3, 24, 32, False),
         (3, 32, 64, True),
         (1, 16, 8, True),
+        (3, 1, 1, True),
+        (5, 3, 1, False),
+        (7, 3, 64, True),
+        (3, 512, 1024, True),
     ]
     rng = np.random.default_rng(52)
     for _ in range(12):
@@ -196,12 +387,9 @@ def conv_params(function) -> CheckResult:
     """Exercise 5.2: ``conv_params(kernel_size, in_channels, filters, bias=True)``, a Conv2D layer's parameter count."""
 
     def test(function):
-        for kernel_size, in_channels, filters, bias in conv_params_cases():
-            if bias:
-                answer = call(function, kernel_size, in_channels, filters)
-            else:
-                answer = call(function, kernel_size, in_channels, filters, bias=False)
-            _compare_params(answer, kernel_size, in_channels, filters, bias)
+        cases = conv_params_cases()
+        answers = [_params_answer(function, case) for case in cases]
+        _explain_params(cases, answers)
         return (
             "Correct: kernel height × width × input channels weights per filter, plus one bias per filter "
             "when there is a bias. It matches Keras's count_params() for every layer the check tried."
@@ -210,70 +398,39 @@ def conv_params(function) -> CheckResult:
     return run_check("5.2", function, test)
 
 
-def _compare_params(answer, k: int, c: int, f: int, bias: bool) -> None:
-    case = f"for Conv2D({f}, {k}, use_bias={bias}) on {c} input channel{'s' if c > 1 else ''}"
-    value = _whole_number(answer, "the number of parameters", case)
-    expected = reference_conv_params(k, c, f, bias)
-    if value == expected:
+def _params_case(k: int, c: int, f: int, bias: bool) -> str:
+    return f"for Conv2D({f}, {k}, use_bias={bias}) on {plural(c, 'input channel')}"
+
+
+def _params_answer(function, case: tuple[int, int, int, bool]) -> int:
+    kernel_size, in_channels, filters, bias = case
+    if bias:
+        answer = call(function, kernel_size, in_channels, filters)
+    else:
+        answer = call(function, kernel_size, in_channels, filters, bias=False)
+    return _whole_number(answer, "the number of parameters", _params_case(*case))
+
+
+def _explain_params(cases: list[tuple], answers: list[int]) -> None:
+    """Raise the hint for the first wrong answer: the mistake that explains every answer, else what differs."""
+    expected = [reference_conv_params(*case) for case in cases]
+    wrong = [i for i, (got, right) in enumerate(zip(answers, expected)) if got != right]
+    if not wrong:
         return
+    first = wrong[0]
+    k, c, f, bias = cases[first]
     weights = k * k * c * f
-    if c > 1 and value in (k * k * f + (f if bias else 0), k * k * f):
-        raise Hint(
-            f"{case}, you returned {value:,}: each filter is {k}×{k} on EVERY one of the {c} input "
-            f"channels, so it holds {k}×{k}×{c} = {k * k * c} weights. Multiply by in_channels too."
-        )
-    if bias and value == 2 * weights:
-        raise Hint(
-            f"{case}, you returned {value:,}, as if every weight had its own bias. A filter has ONE bias, "
-            f"added to its whole sum: {f} biases for {f} filters, {expected:,} parameters in all."
-        )
-    if bias and value == weights:
-        raise Hint(
-            f"{case}, you returned {value:,}, the weights alone: with bias=True add one bias per filter, "
-            f"+{f}, for {expected:,}."
-        )
-    if not bias and value == weights + f:
-        raise Hint(
-            f"{case}, you returned {value:,}, which counts {f} biases. With bias=False (use_bias=False, as "
-            f"in the course CNN before batch normalization) there are none: {expected:,}."
-        )
-    if bias and value == weights + c:
-        raise Hint(
-            f"{case}, you added {c} biases, one per INPUT channel: there is one per filter (output channel), {f}."
-        )
-    if value in (k * c * f + (f if bias else 0), 2 * k * c * f + (f if bias else 0)):
-        raise Hint(
-            f"{case}, you returned {value:,}: a kernel_size of {k} means a {k}×{k} square, {k * k} positions, "
-            f"not {k} (or 2 × {k})."
-        )
-    raise Hint(
-        f"{case}, Keras counts {expected:,} parameters, but your function returned {value:,}."
+    counted = plural(weights, "weight") + (
+        f" + {plural(f, 'bias', 'biases')}" if bias else ", no bias"
     )
+    start = f"{_params_case(*cases[first])}, you returned {answers[first]:,}"
+    mistake = _mistake_over(cases, answers, CONV_PARAMS_MISTAKES)
+    if mistake is not None:
+        raise Hint(f"{start} instead of {expected[first]:,} ({counted}): {mistake.hint}")
+    raise Hint(f"{start}, but Keras counts {expected[first]:,} parameters there: {counted}.")
 
 
 # --- 5.3 ---------------------------------------------------------------------------------------
-
-
-def confused_pairs_cases() -> list[tuple[np.ndarray, int, str]]:
-    """(confusion, count, description): matrices with a big diagonal and distinct off-diagonal counts."""
-    rng = np.random.default_rng(53)
-    cases = []
-    for size, count, description in (
-        (10, 3, "for a 10 × 10 matrix"),
-        (10, 5, "with count=5"),
-        (4, 2, "for a 4 × 4 matrix"),
-    ):
-        off_diagonal = size * size - size
-        values = (
-            rng.permutation(np.arange(1, off_diagonal + 1)) * 2
-        )  # distinct, so the order is unambiguous
-        matrix = np.zeros((size, size), dtype=np.int64)
-        matrix[~np.eye(size, dtype=bool)] = values
-        matrix[np.eye(size, dtype=bool)] = rng.integers(500, 1000, size)
-        if size == 10:  # not symmetric on purpose: (true, predicted) and (predicted, true) differ
-            assert not np.array_equal(matrix, matrix.T)
-        cases.append((matrix, count, description))
-    return cases
 
 
 def reference_most_confused_pairs(confusion: np.ndarray, count: int = 3) -> list[tuple[int, int]]:
@@ -286,24 +443,173 @@ def reference_most_confused_pairs(confusion: np.ndarray, count: int = 3) -> list
     ]
 
 
+def _off_diagonal(confusion) -> np.ndarray:
+    mistakes = np.array(confusion, copy=True)
+    np.fill_diagonal(mistakes, 0)
+    return mistakes
+
+
+def _cells(flat_positions, shape) -> list[tuple[int, int]]:
+    rows, columns = np.unravel_index(flat_positions, shape)
+    return [(int(row), int(column)) for row, column in zip(rows, columns)]
+
+
+def _largest_per_row(confusion, count=3):
+    mistakes = _off_diagonal(confusion)
+    best = mistakes.argmax(axis=1)
+    rows = np.argsort(-mistakes[np.arange(len(mistakes)), best])[:count]
+    return [(int(row), int(best[row])) for row in rows]
+
+
+def _both_directions_added(confusion, count=3):
+    both = np.triu(_off_diagonal(confusion) + _off_diagonal(confusion).T)
+    return _cells(np.argsort(-both, axis=None)[:count], both.shape)
+
+
+def _argmax_without_removing(confusion, count=3):
+    mistakes = _off_diagonal(confusion)
+    return [divmod(int(mistakes.argmax()), len(mistakes)) for _ in range(count)]
+
+
+PAIRS_MISTAKES: list[Mistake] = [
+    Mistake(
+        "diagonal included",
+        lambda confusion, count=3: _cells(
+            np.argsort(-confusion, axis=None)[:count], confusion.shape
+        ),
+        "your answer contains cells on the diagonal, where true == predicted. The diagonal counts the CORRECT "
+        "predictions, so it is always the largest: leave it out (set it to 0 in a copy of the "
+        "matrix, or skip the cells where true == predicted).",
+    ),
+    Mistake(
+        "ascending after zeroing the diagonal",
+        lambda confusion, count=3: _cells(
+            np.argsort(_off_diagonal(confusion), axis=None)[:count], confusion.shape
+        ),
+        "you returned cells on the diagonal, which you had set to 0: sorting in ASCENDING order "
+        "puts those zeros first. Sort in descending order (np.argsort(-counts)), so the largest "
+        "mistakes come first.",
+    ),
+    Mistake(
+        "least frequent",
+        lambda confusion, count=3: [
+            (t, p)
+            for t, p in reference_most_confused_pairs(confusion, confusion.size)[::-1]
+            if t != p
+        ][:count],
+        "you returned the LEAST frequent confusions: sort the counts in descending order "
+        "(np.argsort(-counts), or sorted(..., reverse=True)).",
+    ),
+    Mistake(
+        "largest last",
+        lambda confusion, count=3: reference_most_confused_pairs(confusion, count)[::-1],
+        "the right pairs, in reverse order: put the MOST frequent confusion first (np.argsort "
+        "sorts in ascending order, so [-count:] gives the largest ones smallest first; sort "
+        "-counts instead).",
+    ),
+    Mistake(
+        "(predicted, true)",
+        lambda confusion, count=3: [
+            (p, t) for t, p in reference_most_confused_pairs(confusion, count)
+        ],
+        "the right cells, but each pair is (predicted, true). Rows are true digits and columns "
+        "predicted ones, confusion[true, predicted]: return (row, column).",
+    ),
+    Mistake(
+        "both directions added",
+        _both_directions_added,
+        "you added the two directions of each pair, confusion[a, b] + confusion[b, a]. Here each "
+        "direction counts on its own: (4, 9) are 4s taken for 9s, (9, 4) 9s taken for 4s, and "
+        "either may be among the largest.",
+    ),
+    Mistake(
+        "largest per row",
+        _largest_per_row,
+        "you kept at most one pair per true digit (each row's largest mistake). The largest cells "
+        "can share a row: rank all the off-diagonal cells together (np.argsort on the whole "
+        "matrix, axis=None).",
+    ),
+    Mistake(
+        "argmax without removing",
+        _argmax_without_removing,
+        "you returned the same pair several times: after taking the largest cell, set it to 0 "
+        "(or sort all the cells once with np.argsort) so that the next pick finds the next one.",
+    ),
+    Mistake(
+        "count ignored",
+        lambda confusion, count=3: reference_most_confused_pairs(confusion, 3),
+        "you returned 3 pairs whatever count asks for: return `count` pairs (e.g. [:count]).",
+    ),
+    Mistake(
+        "ten classes assumed",
+        lambda confusion, count=3: [
+            divmod(int(i), 10) for i in np.argsort(-_off_diagonal(confusion), axis=None)[:count]
+        ],
+        "you turned positions in the flattened matrix into (row, column) with 10 columns. Don't "
+        "assume 10 classes: take the size from the matrix, np.unravel_index(position, "
+        "confusion.shape) or divmod(position, len(confusion)).",
+    ),
+    Mistake(
+        "flat positions",
+        lambda confusion, count=3: np.argsort(-_off_diagonal(confusion), axis=None)[:count],
+        "you returned positions in the flattened matrix (from np.argsort) instead of (true, "
+        "predicted) pairs: turn each into a (row, column) pair with np.unravel_index(position, "
+        "confusion.shape) or divmod(position, len(confusion)).",
+    ),
+    Mistake(
+        "the counts",
+        lambda confusion, count=3: [
+            confusion[t, p] for t, p in reference_most_confused_pairs(confusion, count)
+        ],
+        "you returned the counts of the right cells instead of the cells themselves: return "
+        "each cell's (true, predicted) pair, its (row, column).",
+    ),
+]
+
+
+def _confusion_like(rng: np.random.Generator, size: int, scale: int) -> np.ndarray:
+    """A confusion matrix whose off-diagonal counts are all different (no ties, as the exercise
+    promises) and whose diagonal is larger than any of them."""
+    off_diagonal = size * size - size
+    matrix = np.zeros((size, size), dtype=np.int64)
+    matrix[~np.eye(size, dtype=bool)] = rng.permutation(np.arange(1, off_diagonal + 1)) * scale
+    matrix[np.eye(size, dtype=bool)] = off_diagonal * scale + rng.integers(1, 1000, size)
+    return matrix
+
+
+def confused_pairs_cases() -> list[tuple[np.ndarray, int, str]]:
+    """(confusion, count, description): 10 × 10 matrices first (one with MNIST-sized counts), then
+    other sizes, a count that asks for every mistake, and a 100 × 100 matrix of int32 counts.
+
+    In the first matrix the largest cells share a row and are not symmetric, so ranking rows or
+    adding both directions of a pair gives other answers.
+
+    >>> [(len(confusion), count) for confusion, count, _ in confused_pairs_cases()]
+    [(10, 3), (10, 5), (4, 2), (3, 6), (100, 4)]
+    """
+    rng = np.random.default_rng(53)
+    first = _confusion_like(rng, 10, 2)
+    top = first[~np.eye(10, dtype=bool)].max()
+    first[4, 9], first[4, 7], first[7, 2] = top + 6, top + 4, top + 2  # row 4 holds two of them
+    first[9, 4], first[7, 4], first[2, 7] = 1, 5, 11  # the other directions stay small
+    np.fill_diagonal(first, top + 500 + np.arange(10))
+    large = _confusion_like(rng, 10, 37)  # counts in the thousands, as on MNIST's training set
+    return [
+        (first, 3, "for a 10 × 10 matrix"),
+        (large, 5, "with count=5"),
+        (_confusion_like(rng, 4, 3), 2, "for a 4 × 4 matrix"),
+        (_confusion_like(rng, 3, 1), 6, "for a 3 × 3 matrix with count=6 (all its mistakes)"),
+        (_confusion_like(rng, 100, 1).astype(np.int32), 4, "for a 100 × 100 matrix"),
+    ]
+
+
 def most_confused_pairs(function) -> CheckResult:
     """Exercise 5.3: ``most_confused_pairs(confusion, count=3)``, the (true, predicted) pairs most often confused."""
 
     def test(function):
         for confusion, count, case in confused_pairs_cases():
-            try:
-                if count == 3:
-                    answer = call(function, confusion.copy())
-                else:
-                    answer = call(function, confusion.copy(), count=count)
-                _compare_pairs(answer, confusion, count, case)
-            except Hint as hint:
-                if len(confusion) == 10:
-                    raise
-                raise Hint(
-                    f"your function works for 10 × 10 matrices but not {case}: {str(hint).rstrip('.')}. Don't assume "
-                    "10 classes: take the size from the matrix (confusion.shape, len(confusion))."
-                ) from None
+            answer = _pairs_answer(function, confusion, count, case)
+            _compare_pairs(answer, confusion, count, case)
         return (
             "Correct: the (true, predicted) pairs with the largest off-diagonal counts, most frequent first, "
             "for any matrix size and count. Try it on the confusion matrix of the lesson's CNN."
@@ -312,29 +618,58 @@ def most_confused_pairs(function) -> CheckResult:
     return run_check("5.3", function, test)
 
 
-def _top_cells(confusion: np.ndarray, count: int) -> list[tuple[int, int]]:
-    """The ``count`` largest cells of the whole matrix, diagonal included, largest first."""
-    order = np.argsort(-np.asarray(confusion), axis=None, kind="stable")[:count]
-    return [
-        (int(row), int(column))
-        for row, column in zip(*np.unravel_index(order, np.shape(confusion)))
-    ]
+def _pairs_answer(function, confusion: np.ndarray, count: int, case: str):
+    """The student's answer on a copy of ``confusion``; a hint if it fails or changes the matrix."""
+    given = confusion.copy()
+    try:
+        answer = call(function, given) if count == 3 else call(function, given, count=count)
+    except Hint as hint:
+        if len(confusion) == 10 or "raised" not in str(hint):
+            raise
+        raise Hint(
+            f"your function works for 10 × 10 matrices but not {case}: {str(hint).rstrip('.')}. "
+            "If it assumes 10 classes, take the size from the matrix instead (len(confusion), "
+            "confusion.shape)."
+        ) from None
+    if not np.array_equal(given, confusion):
+        changed = tuple(int(i) for i in np.argwhere(given != confusion)[0])
+        raise Hint(
+            f"{case}, your function changed the matrix it was given (cell {changed} went from "
+            f"{confusion[changed]} to {given[changed]}): the caller still needs it. Work on a "
+            "copy, mistakes = np.array(confusion, copy=True), before zeroing its diagonal."
+        )
+    return answer
+
+
+def _same_pairs(answer, wrong) -> bool:
+    try:
+        return np.asarray(answer).tolist() == np.asarray(wrong).tolist()
+    except Exception:
+        return False
 
 
 def _as_pairs(answer, case: str) -> list[tuple[int, int]]:
+    """The answer as a list of (int, int) pairs, or a hint about its shape or type."""
     if answer is None:
         raise Hint(f"{case}, your function returned None: did you forget `return`?")
     try:
         array = np.asarray(answer)
     except Exception:
+        array = None
+    if array is None or array.dtype == object:
         raise Hint(
-            f"{case}, return a list of (true, predicted) pairs, not a {type(answer).__name__}."
-        ) from None
-    if array.ndim == 1 and array.size and np.issubdtype(array.dtype, np.integer):
+            f"{case}, return a list of (true, predicted) pairs such as [(4, 9), (7, 2)], "
+            f"not a {type(answer).__name__} of mixed items."
+        )
+    if array.ndim == 1 and array.size and np.issubdtype(array.dtype, np.number):
         raise Hint(
-            f"{case}, you returned single numbers {array.tolist()} instead of (true, predicted) pairs. If they "
-            "are positions in the flattened matrix (from np.argsort), turn each into a (row, column) pair with "
-            "np.unravel_index(position, confusion.shape) or divmod(position, number_of_columns)."
+            f"{case}, you returned single numbers {array.tolist()} instead of (true, predicted) "
+            "pairs such as [(4, 9), (7, 2)]."
+        )
+    if array.ndim == 2 and array.shape[1] == 3:
+        raise Hint(
+            f"{case}, each item of your answer holds 3 numbers: return just the (true, predicted) "
+            "pair, without its count."
         )
     if array.ndim != 2 or array.shape[1] != 2:
         raise Hint(
@@ -351,57 +686,39 @@ def _as_pairs(answer, case: str) -> list[tuple[int, int]]:
 
 
 def _compare_pairs(answer, confusion: np.ndarray, count: int, case: str) -> None:
-    size = len(confusion)
     expected = reference_most_confused_pairs(confusion, count)
+    if answer is not None and _same_pairs(answer, expected):
+        return
+    mistake = matching_mistake(answer, PAIRS_MISTAKES, (confusion, count), _same_pairs)
+    if mistake is not None:
+        raise Hint(f"{case}, {mistake.hint}")
     pairs = _as_pairs(answer, case)
-    if len(pairs) != count:
-        raise Hint(f"{case}, return exactly count={count} pairs, not {len(pairs)}.")
     if pairs == expected:
         return
+    size = len(confusion)
+    if len(pairs) != count:
+        raise Hint(f"{case}, return exactly count={count} pairs, not {len(pairs)}.")
     if any(not (0 <= a < size and 0 <= b < size) for a, b in pairs):
         raise Hint(
             f"{case}, a pair holds a class that does not exist: classes go from 0 to {size - 1}."
         )
-    diagonal = [a for a, b in pairs if a == b]
-    if diagonal and len(diagonal) == len(pairs) and set(pairs) != set(_top_cells(confusion, count)):
+    repeated = next((pair for pair in pairs if pairs.count(pair) > 1), None)
+    if repeated is not None:
+        raise Hint(f"{case}, your answer lists {repeated} more than once: each pair comes once.")
+    diagonal = next(((a, b) for a, b in pairs if a == b), None)
+    if diagonal is not None:
         raise Hint(
-            f"{case}, you returned only cells on the diagonal, {pairs}, and not its largest ones: did you set the "
-            "diagonal to 0 and then sort in ASCENDING order? Those zeros are the smallest counts of all. Sort in "
-            "descending order (np.argsort(-counts)), so the largest mistakes come first."
+            f"{case}, your answer contains {diagonal}, a cell on the diagonal. The diagonal counts "
+            "the CORRECT predictions: leave it out (set it to 0 in a copy of the matrix, or skip "
+            "the cells where true == predicted)."
         )
-    if diagonal:
-        raise Hint(
-            f"{case}, your answer contains ({diagonal[0]}, {diagonal[0]}), a cell on the diagonal. The diagonal counts "
-            "the CORRECT predictions, so it is always the largest: leave it out (set it to 0 in a copy of the "
-            "matrix, or skip the cells where true == predicted)."
-        )
-    if pairs == [(b, a) for a, b in expected]:
-        raise Hint(
-            f"{case}, the right cells, but each pair is (predicted, true). Rows are true digits and columns "
-            "predicted ones: confusion[true, predicted], so return (row, column)."
-        )
-    everything = reference_most_confused_pairs(confusion, size * size)
-    off_diagonal = [pair for pair in everything if pair[0] != pair[1]]
-    if pairs == expected[::-1]:
-        raise Hint(
-            f"{case}, the right pairs in reverse order: put the MOST frequent confusion first."
-        )
-    if pairs == off_diagonal[::-1][:count]:
-        raise Hint(
-            f"{case}, you returned the LEAST frequent confusions: sort the counts in descending order "
-            "(np.argsort(-counts), or sorted(..., reverse=True))."
-        )
-    if sorted(pairs) == sorted(expected):
-        raise Hint(
-            f"{case}, the right pairs in the wrong order: from the largest count to the smallest."
-        )
-    for a, b in pairs:
-        if (a, b) not in expected:
-            raise Hint(
-                f"{case}, ({a}, {b}) was confused {int(confusion[a, b])} times, but {count} other pairs were "
-                f"confused more often: {expected}."
-            )
-    raise Hint(f"{case}, the most confused pairs are {expected}, but you returned {pairs}.")
+    position = next(i for i, (got, right) in enumerate(zip(pairs, expected)) if got != right)
+    got, right = pairs[position], expected[position]
+    raise Hint(
+        f"{case}, pair number {position + 1} should be {right} (confused {confusion[right]:,} "
+        f"times), but you returned {got} (confused {confusion[got]:,} times). The right answer "
+        f"is {expected}."
+    )
 
 
 # --- 5.4 ---------------------------------------------------------------------------------------
@@ -417,8 +734,17 @@ def accuracy_bar() -> float:
     return pick(full=0.99, fast=0.95)
 
 
+_CONVOLUTIONS = ("Conv2D", "SeparableConv2D", "DepthwiseConv2D")
+
+
+def _is_convolution(layer) -> bool:
+    return any(cls.__name__ in _CONVOLUTIONS for cls in type(layer).__mro__)
+
+
 def inspect_small_cnn(model, whose: str = "the model you returned") -> None:
-    """Raise a hint unless ``model`` is a CNN for raw (28, 28) images, 10 probabilities out, few enough parameters."""
+    """Raise a hint unless ``model`` is a CNN for raw (28, 28) images, 10 probabilities out, few
+    enough parameters. Nested blocks, the functional API and activation layers (``Conv2D(8, 3),
+    ReLU()``) are all fine; ``inspect_small_cnn(model)``."""
     import keras
 
     if isinstance(model, keras.callbacks.History):
@@ -441,25 +767,69 @@ def inspect_small_cnn(model, whose: str = "the model you returned") -> None:
         {(None, 28, 28, 1): channel_tip},
         output_ending='Dense(10, activation="softmax")',
     )
-    layers = model.layers
-    if not any(isinstance(layer, keras.layers.Conv2D) for layer in layers):
+    layers = leaf_layers(model)
+    convolutions = [index for index, layer in enumerate(layers) if _is_convolution(layer)]
+    if not convolutions:
         raise Hint(
             f"{whose} has no Conv2D layer. This exercise asks for a convolutional network: start with a convolution block."
         )
+    _expect_rescaling_before(layers, convolutions[0], whose)
+    _expect_softmax_output(layers, whose)
+    _expect_few_parameters(model, layers, whose)
+
+
+def _expect_rescaling_before(layers: list, first_convolution: int, whose: str) -> None:
+    """A Rescaling layer, if any, must act on the pixels, before the first convolution."""
+    import keras
+
+    rescalings = [i for i, layer in enumerate(layers) if isinstance(layer, keras.layers.Rescaling)]
+    after = [i for i in rescalings if i > first_convolution]
+    if not after:
+        return
+    sees_raw = ", which therefore sees raw pixels 0-255" if after == rescalings else ""
+    raise Hint(
+        f"the Rescaling layer {layers[after[0]].name!r} of {whose} comes after its first "
+        f"convolution, {layers[first_convolution].name!r}{sees_raw}. Rescale the pixels once, "
+        "before any layer that learns: keras.layers.Rescaling(1 / 255) right after keras.Input "
+        "(inside a preprocessing block of its own is fine)."
+    )
+
+
+def _expect_softmax_output(layers: list, whose: str) -> None:
+    import keras
+
+    dense = [i for i, layer in enumerate(layers) if isinstance(layer, keras.layers.Dense)]
+    if not dense:
+        return
+    activation = activation_name(layers, dense[-1])
+    if activation == "softmax":
+        return
+    which = "has no activation" if activation == "linear" else f'uses activation "{activation}"'
+    raise Hint(
+        f"the last Dense layer of {whose}, {layers[dense[-1]].name!r}, {which}, so the model does "
+        'not output probabilities: end with Dense(10, activation="softmax") and train with '
+        'loss="sparse_categorical_crossentropy" (without from_logits).'
+    )
+
+
+def _expect_few_parameters(model, layers: list, whose: str) -> None:
+    import keras
+
     params = model.count_params()
-    if params >= SMALL_CNN_LIMIT:
-        biggest = max(layers, key=lambda layer: layer.count_params())
-        detail = ""
-        if isinstance(biggest, keras.layers.Dense):
-            detail = (
-                f" It is the Dense layer {biggest.name!r}: its input has {int(biggest.kernel.shape[0]):,} values, each "
-                f"connected to {biggest.units} units. Shrink what reaches it (more pooling, fewer filters in the "
-                "last convolution) or the number of units; a Dense(10) straight after Flatten is enough."
-            )
-        raise Hint(
-            f"{whose} has {params:,} parameters; it must stay below {SMALL_CNN_LIMIT:,}. The largest layer, "
-            f"{biggest.name!r}, holds {biggest.count_params():,} of them.{detail}"
+    if params < SMALL_CNN_LIMIT:
+        return
+    biggest = max(layers, key=lambda layer: layer.count_params())
+    detail = ""
+    if isinstance(biggest, keras.layers.Dense):
+        detail = (
+            f" It is the Dense layer {biggest.name!r}: its input has {int(biggest.kernel.shape[0]):,} values, each "
+            f"connected to {plural(biggest.units, 'unit')}. Shrink what reaches it (more pooling, fewer filters in the "
+            "last convolution) or the number of units; a Dense(10) straight after Flatten is enough."
         )
+    raise Hint(
+        f"{whose} has {params:,} parameters; it must stay below {SMALL_CNN_LIMIT:,}. The largest layer, "
+        f"{biggest.name!r}, holds {biggest.count_params():,} of them.{detail}"
+    )
 
 
 def _accuracy(model, images: np.ndarray, labels: np.ndarray, training: bool = False) -> float:
@@ -482,18 +852,13 @@ def train_small_cnn(function) -> CheckResult:
     x, y for at most ``epochs`` epochs, that reaches :func:`accuracy_bar` on the MNIST test set."""
 
     def test(function):
-        import keras
-
         epochs = training_budget()
-        model, seconds, train_size, (x_test, y_test), record = train_within_budget(function, epochs)
+        with _watching_fit_peaks() as peaks:
+            model, seconds, train_size, (x_test, y_test), record = train_within_budget(function, epochs)
         inspect_small_cnn(model)
         expect_epochs_within(record, epochs)
-        optimizer = getattr(model, "optimizer", None)
-        if optimizer is None or int(keras.ops.convert_to_numpy(optimizer.iterations)) == 0:
-            raise Hint(
-                "the model you returned has not been trained (its optimizer has not taken a single step): compile it, "
-                "then call model.fit(x, y, epochs=epochs) before returning it."
-            )
+        _expect_trained(model, record)
+        _expect_raw_pixels_to_fit(model, peaks)
         bar = accuracy_bar()
         score = _accuracy(model, x_test, y_test)
         if score < bar:
@@ -508,19 +873,85 @@ def train_small_cnn(function) -> CheckResult:
     return run_check("5.4", function, test)
 
 
+@contextlib.contextmanager
+def _watching_fit_peaks() -> Iterator[list]:
+    """The largest pixel value of the images each ``keras.Model.fit`` in the block received (None
+    when they are not an array). ``train_within_budget`` counts epochs; this sees the data.
+
+    >>> with _watching_fit_peaks() as peaks:  # doctest: +SKIP
+    ...     model.fit(x / 255, y)
+    >>> peaks  # doctest: +SKIP
+    [1.0]
+    """
+    import keras
+
+    peaks: list = []
+    original_fit = keras.Model.fit
+
+    def watched_fit(self, *args, **kwargs):
+        x = args[0] if args else kwargs.get("x")
+        peaks.append(float(np.max(x)) if isinstance(x, np.ndarray) and x.size else None)
+        return original_fit(self, *args, **kwargs)
+
+    keras.Model.fit = watched_fit
+    try:
+        yield peaks
+    finally:
+        keras.Model.fit = original_fit
+
+
+def _expect_raw_pixels_to_fit(model, peaks: list) -> None:
+    """A model with its own Rescaling layer must be trained on the pixels 0-255, as it is tested."""
+    import keras
+
+    if not any(isinstance(layer, keras.layers.Rescaling) for layer in leaf_layers(model)):
+        return
+    divided = [peak for peak in peaks if peak is not None and 0 < peak <= 1 + 1e-6]
+    if divided:
+        raise Hint(
+            f"your function gave fit images whose pixels go up to {divided[0]:.3g}, not 255: it "
+            "divided x by 255, and the model's Rescaling layer divides by 255 again, so the model "
+            "learned from pixels between 0 and 0.004 (and the test images come in raw). Pass x to "
+            "fit as it is."
+        )
+
+
+def _expect_trained(model, record) -> None:
+    import keras
+
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and int(keras.ops.convert_to_numpy(optimizer.iterations)) > 0:
+        return
+    if record.epochs == 0:
+        raise Hint(
+            "the model you returned has not been trained: your function never called fit. Compile "
+            "the model, then call model.fit(x, y, epochs=epochs) before returning it."
+        )
+    raise Hint(
+        f"your function called fit ({plural(record.epochs, 'epoch')} in all), but the model you "
+        "returned has not been trained (its optimizer has not taken a single step): it is not the "
+        "model that fit trained. Return the same model object you passed to fit."
+    )
+
+
 def _explain_low_accuracy(
     model, score: float, bar: float, epochs: int, x_test: np.ndarray, y_test: np.ndarray
 ) -> None:
     import keras
 
+    layers = leaf_layers(model)
     if _accuracy(model, x_test.astype(np.float32) / 255, y_test) > max(score + 0.2, 0.5):
+        if any(isinstance(layer, keras.layers.Rescaling) for layer in layers):
+            raise Hint(
+                "the model does well on pixels divided by 255 but not on raw pixels, although it "
+                "has a Rescaling layer: check that it was trained on x as it is, and that the "
+                "Rescaling layer is Rescaling(1 / 255)."
+            )
         raise Hint(
-            "the model does well on pixels divided by 255 but not on raw pixels: it was trained on x / 255, or it has "
-            "no Rescaling layer. Give it a keras.layers.Rescaling(1 / 255) layer and pass x to fit as it is."
+            "the model does well on pixels divided by 255 but not on raw pixels, and it has no "
+            "Rescaling layer. Give it a keras.layers.Rescaling(1 / 255) layer and pass x to fit as it is."
         )
-    has_batch_norm = any(
-        isinstance(layer, keras.layers.BatchNormalization) for layer in model.layers
-    )
+    has_batch_norm = any(isinstance(layer, keras.layers.BatchNormalization) for layer in layers)
     if (
         has_batch_norm
         and _accuracy(model, x_test[:2000], y_test[:2000], training=True) > score + 0.05
@@ -533,11 +964,12 @@ def _explain_low_accuracy(
         )
     if score < 0.2:
         raise Hint(
-            f"the model gets only {score:.1%} of the test digits right, about chance: was it compiled and trained "
-            "(model.fit(x, y, epochs=epochs)) before you returned it?"
+            f"the model gets only {score:.1%} of the test digits right, about chance, although fit trained "
+            "it: watch the loss as it trains (verbose=1); if it does not go down, try Adam with its default "
+            "learning rate."
         )
     raise Hint(
-        f"the model reached {score:.2%} test accuracy in {epochs} epochs; the bar is {bar:.1%}. Ideas: batch "
+        f"the model reached {score:.2%} test accuracy in {plural(epochs, 'epoch')}; the bar is {bar:.1%}. Ideas: batch "
         "normalization after each convolution, Adam with the warm-up + cosine schedule of the lesson, a batch size "
         "of 128 to 256, and the parameters spent on convolution filters rather than on a big Dense layer."
     )

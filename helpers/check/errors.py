@@ -26,7 +26,8 @@ KERAS_ERROR_HINTS: list[tuple[re.Pattern, str]] = [
         "keras.layers.Reshape((28, 28, 1)) as the model's first layer.",
     ),
     (
-        re.compile(r"must have rank \(ndim\) `target.ndim - 1`.*output.shape=\(None, \d+, \d+"),
+        # The batch axis is None when the model is built, the batch size (e.g. 32) during fit.
+        re.compile(r"must have rank \(ndim\) `target.ndim - 1`.*output.shape=\(\w+, \d+, \d+"),
         "the model's output still has image axes: put a keras.layers.Flatten() between the last "
         "convolution (or pooling) and the first Dense layer.",
     ),
