@@ -742,6 +742,18 @@ def test_train_small_mlp_passes_one_fit_per_epoch(small_budget):
     assert_pass(check.train_small_mlp(train_one_epoch_at_a_time))
 
 
+def train_one_hot_with_validation(x, y, epochs):
+    """One-hot labels with categorical cross-entropy, a validation split and fewer epochs than allowed."""
+    model = compiled(mlp_model(16), loss="categorical_crossentropy")
+    labels = keras.utils.to_categorical(y, num_classes=10)
+    model.fit(x, labels, epochs=max(1, epochs - 1), validation_split=0.1, verbose=0)
+    return model
+
+
+def test_train_small_mlp_passes_one_hot_labels_and_a_validation_split(small_budget):
+    assert_pass(check.train_small_mlp(train_one_hot_with_validation))
+
+
 def test_train_small_mlp_not_done(small_budget):
     assert_not_done(check.train_small_mlp(stub))
 

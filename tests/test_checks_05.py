@@ -473,10 +473,34 @@ def train_functional(x, y, epochs):
     return model
 
 
+def train_one_hot_same_padding(x, y, epochs):
+    """One-hot labels with categorical cross-entropy, 'same' padding, x scaled with float arrays in
+    the model, and batches of 64."""
+    import keras
+
+    layers = keras.layers
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28)),
+            layers.Rescaling(1.0 / 255.0),
+            layers.Reshape((28, 28, 1)),
+            layers.Conv2D(8, 3, padding="same", activation="relu"),
+            layers.MaxPooling2D(pool_size=(4, 4)),
+            layers.Flatten(),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(1e-2), loss="categorical_crossentropy", metrics=["accuracy"]
+    )
+    model.fit(x, keras.utils.to_categorical(y, 10), epochs=epochs, batch_size=64, verbose=0)
+    return model
+
+
 @pytest.mark.parametrize(
     "answer",
-    [train_solution, train_nested_blocks, train_functional],
-    ids=["solution", "nested-blocks", "functional-two-fits"],
+    [train_solution, train_nested_blocks, train_functional, train_one_hot_same_padding],
+    ids=["solution", "nested-blocks", "functional-two-fits", "one-hot-same-padding"],
 )
 def test_train_small_cnn_passes_right_answers(fake_mnist, monkeypatch, answer):
     monkeypatch.setattr(cnn, "training_budget", lambda: 5)  # the solution's batches of 128 need it

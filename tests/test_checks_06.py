@@ -1,5 +1,6 @@
-"""The self-checks of exercise set 06: a right answer passes, a stub is "not done", and each typical
-wrong answer fails with its own hint. No MNIST is needed and nothing is trained."""
+"""The self-checks of exercise set 06: right answers written in several ways pass, a stub is "not
+done", every mistake of each check's table gets its own hint, other slips get theirs, and the same
+answer always gets the same verdict. No MNIST is needed and nothing is trained."""
 
 from __future__ import annotations
 
@@ -24,6 +25,10 @@ def mild(rotation=0.03, shift=0.1, zoom=0.1, **fill):
             layers.RandomZoom(zoom, **fill),
         ]
     )
+
+
+def verdicts(check_function, answer, times=3) -> set:
+    return {(r.status, r.message) for r in (check_function(answer) for _ in range(times))}
 
 
 # --- helpers of the checks ----------------------------------------------------------------------
@@ -57,30 +62,88 @@ def test_orientation_recognizes_turns_and_mirrors(transform, expected):
 # --- 6.1 build_augmentation ---------------------------------------------------------------------
 
 
+def augmentation_solution():
+    """The course solution."""
+    return keras.Sequential(
+        [
+            layers.RandomRotation(10 / 360, fill_mode="constant"),
+            layers.RandomTranslation(0.1, 0.1, fill_mode="constant"),
+            layers.RandomZoom(0.15, fill_mode="constant"),
+        ]
+    )
+
+
+def augmentation_at_the_limits():
+    return keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            layers.RandomRotation(15 / 360, fill_mode="constant"),
+            layers.RandomTranslation(0.15, 0.15, fill_mode="constant"),
+            layers.RandomZoom(0.2, fill_mode="constant"),
+        ]
+    )
+
+
+def augmentation_nested_and_asymmetric():
+    return keras.Sequential(
+        [
+            layers.RandomZoom((-0.2, 0.1), fill_mode="constant"),
+            keras.Sequential([layers.RandomRotation((-0.02, 0.04), fill_mode="constant")]),
+            layers.RandomTranslation(0.05, 0.12, fill_mode="constant"),
+        ]
+    )
+
+
+def augmentation_other_order_separate_factors():
+    return keras.Sequential(
+        [
+            layers.RandomTranslation((-0.1, 0.15), 0.08, fill_mode="constant"),
+            layers.RandomZoom(height_factor=0.2, width_factor=0.1, fill_mode="constant"),
+            layers.RandomRotation(12 / 360, fill_mode="constant"),
+        ]
+    )
+
+
+def augmentation_pipeline():
+    return layers.Pipeline(
+        [
+            layers.RandomRotation(0.03, fill_mode="constant"),
+            layers.RandomZoom(0.1, fill_mode="constant"),
+            layers.RandomTranslation(0.1, 0.1, fill_mode="constant"),
+        ]
+    )
+
+
+def augmentation_functional():
+    inputs = keras.Input((28, 28, 1))
+    x = layers.RandomRotation(0.02, fill_mode="constant")(inputs)
+    x = layers.RandomTranslation(0.1, 0.1, fill_mode="constant")(x)
+    return keras.Model(inputs, layers.RandomZoom(0.1, fill_mode="constant")(x))
+
+
 @pytest.mark.parametrize(
     "answer",
     [
-        lambda: mild(fill_mode="constant"),
-        lambda: keras.Sequential(
-            [
-                keras.Input(shape=(28, 28, 1)),
-                layers.RandomRotation(15 / 360),
-                layers.RandomTranslation(0.15, 0.15),
-                layers.RandomZoom(0.2),
-            ]
-        ),
-        lambda: keras.Sequential(
-            [
-                layers.RandomZoom((-0.2, 0.1), fill_mode="constant"),
-                keras.Sequential([layers.RandomRotation((-0.02, 0.04), fill_mode="constant")]),
-                layers.RandomTranslation(0.05, 0.12, fill_mode="constant"),
-            ]
-        ),
+        augmentation_solution,
+        augmentation_at_the_limits,
+        augmentation_nested_and_asymmetric,
+        augmentation_other_order_separate_factors,
+        augmentation_pipeline,
+        augmentation_functional,
     ],
-    ids=["lesson-like", "limits-with-input", "nested-and-asymmetric"],
+    ids=[
+        "solution",
+        "limits-with-input",
+        "nested-asymmetric",
+        "other-order",
+        "pipeline",
+        "functional",
+    ],
 )
 def test_build_augmentation_passes_right_answers(answer):
-    assert_pass(check.build_augmentation(answer))
+    result = check.build_augmentation(answer)
+    assert_pass(result)
+    assert "Tip" not in result.message
 
 
 def test_build_augmentation_tips_on_reflect_fill():
@@ -95,58 +158,50 @@ def test_build_augmentation_not_done(answer):
 
 
 @pytest.mark.parametrize(
+    "mistake",
+    checks06.MILD_AUGMENTATION_MISTAKES,
+    ids=[m.name for m in checks06.MILD_AUGMENTATION_MISTAKES],
+)
+def test_build_augmentation_explains_each_known_mistake(mistake):
+    assert_fail(check.build_augmentation(mistake.implementation), mistake.hint)
+
+
+@pytest.mark.parametrize(
     "answer, phrase",
     [
-        (lambda: mild(rotation=15), "fraction of a FULL TURN"),
-        (lambda: mild(shift=3), "not degrees or pixels"),
-        (lambda: mild(rotation=0.2), "turns digits by up to 72°"),
-        (lambda: mild(shift=0.3), "shifts by up to 30%"),
-        (lambda: mild(zoom=0.5), "zooms by up to 50%"),
-        (
-            lambda: keras.Sequential([layers.RandomFlip("horizontal"), *mild().layers]),
-            "flips change the label",
-        ),
-        (
-            lambda: keras.Sequential(
-                [layers.RandomRotation(0.03), layers.RandomTranslation(0.1, 0.1)]
-            ),
-            "no RandomZoom",
-        ),
-        (
-            lambda: keras.Sequential([layers.Rescaling(1 / 255), *mild().layers]),
-            "with training=False your block changed",
-        ),
-        (lambda: mild(rotation=0.0, shift=0.0, zoom=0.0), "changed only 0 of 32 images"),
-        (
-            lambda: mild(rotation=(0.02, 0.02), shift=(0.1, 0.1), zoom=(0.1, 0.1)),
-            "exactly the same images",
-        ),
         (lambda: mild().layers, "wrap the layers in one block"),
         (lambda: layers.RandomRotation, "returned the class RandomRotation itself"),
         (lambda: None, "forget to `return`"),
+        (lambda: 0.03, "return a keras.Sequential of random layers"),
+        (
+            lambda: mild(rotation=np.float32(0.03)),
+            "it accepts only plain Python numbers (or a pair of them)",
+        ),
         (
             lambda: keras.Sequential([*mild().layers, layers.Resizing(32, 32)]),
             "must keep the shape",
         ),
+        (
+            lambda: keras.Sequential([mild(rotation=0.0), layers.RandomRotation(0.1)]),
+            "your RandomRotation turns digits by up to 36°",
+        ),
+        (
+            lambda: keras.Sequential([keras.Sequential([layers.RandomFlip()]), mild()]),
+            "your block contains a RandomFlip",
+        ),
     ],
     ids=[
-        "degrees",
-        "pixels",
-        "strong-rotation",
-        "strong-shift",
-        "strong-zoom",
-        "flip",
-        "missing-zoom",
-        "rescaling-inside",
-        "all-zero",
-        "fixed-transform",
         "list",
         "class",
         "no-return",
+        "number",
+        "numpy-factor",
         "resizing",
+        "nested-rotation",
+        "nested-flip",
     ],
 )
-def test_build_augmentation_explains_wrong_answers(answer, phrase):
+def test_build_augmentation_explains_other_wrong_answers(answer, phrase):
     assert_fail(check.build_augmentation(answer), phrase)
 
 
@@ -157,13 +212,28 @@ def test_build_augmentation_explains_wrong_answers(answer, phrase):
     "answer",
     [
         lambda: layers.RandomRotation(0.5, fill_mode="constant"),
+        lambda: layers.RandomRotation(0.5),
+        lambda: layers.RandomRotation((0.5, 0.5), fill_mode="constant"),
+        lambda: layers.RandomRotation(0.25, fill_mode="constant"),
         lambda: layers.RandomFlip("horizontal"),
         lambda: layers.RandomFlip("vertical"),
         lambda: keras.Sequential(
             [layers.RandomFlip("horizontal_and_vertical"), layers.RandomZoom(0.1)]
         ),
+        lambda: keras.Sequential([keras.Sequential([layers.RandomFlip()]), mild()]),
+        lambda: layers.Pipeline([layers.RandomFlip("horizontal")]),
     ],
-    ids=["half-turns", "horizontal-flip", "vertical-flip", "flips-and-zoom"],
+    ids=[
+        "solution-half-turns",
+        "half-turns-reflect",
+        "always-upside-down",
+        "quarter-turns",
+        "horizontal-flip",
+        "vertical-flip",
+        "flips-and-zoom",
+        "nested-flip-and-mild",
+        "pipeline-flip",
+    ],
 )
 def test_harmful_augmentation_passes_label_changing_layers(answer):
     assert_pass(check.harmful_augmentation(answer))
@@ -174,18 +244,47 @@ def test_harmful_augmentation_not_done():
 
 
 @pytest.mark.parametrize(
+    "mistake",
+    checks06.HARMFUL_AUGMENTATION_MISTAKES,
+    ids=[m.name for m in checks06.HARMFUL_AUGMENTATION_MISTAKES],
+)
+def test_harmful_augmentation_explains_each_known_mistake(mistake):
+    assert_fail(check.harmful_augmentation(mistake.implementation), mistake.hint)
+
+
+@pytest.mark.parametrize(
     "answer, phrase",
     [
-        (lambda: mild(fill_mode="constant"), "a good, mild augmentation"),
-        (lambda: layers.RandomContrast(0.5), "keep every digit what it is"),
-        (lambda: layers.RandomRotation(0.1), "still reads as itself"),
-        (lambda: layers.Identity(), "never changed an image"),
         (lambda: layers.RandomFlip, "returned the class RandomFlip itself"),
+        (lambda: [layers.RandomFlip()], "returned a list"),
+        (lambda: layers.Resizing(14, 14), "must keep the shape"),
     ],
-    ids=["mild", "contrast", "moderate-rotation", "identity", "class"],
+    ids=["class", "list", "resizing"],
 )
-def test_harmful_augmentation_explains_wrong_answers(answer, phrase):
+def test_harmful_augmentation_explains_other_wrong_answers(answer, phrase):
     assert_fail(check.harmful_augmentation(answer), phrase)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        lambda: layers.RandomRotation(0.5),
+        lambda: layers.RandomRotation(0.23, fill_mode="constant"),
+        lambda: layers.RandomZoom(0.9, fill_mode="constant"),
+        lambda: layers.RandomBrightness(1.0),
+    ],
+    ids=["half-turns", "borderline-turns", "huge-zoom", "brightness"],
+)
+def test_harmful_augmentation_verdict_never_varies(answer):
+    assert len(verdicts(check.harmful_augmentation, answer)) == 1
+
+
+def test_harmful_augmentation_verdict_does_not_depend_on_the_layers_history():
+    """A layer made once and used before (its seed generator moved on) is judged the same."""
+    layer = layers.RandomRotation(0.23, fill_mode="constant")
+    first = check.harmful_augmentation(lambda: layer)
+    layer(np.zeros((4, 28, 28, 1), np.float32), training=True)
+    assert (check.harmful_augmentation(lambda: layer).message) == first.message
 
 
 # --- 6.3 early_stopping -------------------------------------------------------------------------
@@ -196,16 +295,40 @@ EarlyStopping = keras.callbacks.EarlyStopping
 @pytest.mark.parametrize(
     "answer",
     [
-        lambda: EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True),
+        lambda: EarlyStopping(monitor="val_loss", patience=4, restore_best_weights=True),
+        lambda: EarlyStopping(patience=3, restore_best_weights=True),
+        lambda: EarlyStopping(
+            monitor="val_loss", mode="min", patience=2, restore_best_weights=True
+        ),
         lambda: EarlyStopping(monitor="val_accuracy", patience=10, restore_best_weights=True),
         lambda: EarlyStopping(
-            monitor="val_accuracy", mode="max", patience=2, restore_best_weights=True, verbose=1
+            monitor="val_accuracy", mode="max", patience=5, restore_best_weights=True, verbose=1
+        ),
+        lambda: EarlyStopping(
+            monitor="val_loss", patience=6, restore_best_weights=True, min_delta=1e-4
         ),
     ],
-    ids=["val-loss", "val-accuracy", "explicit-max"],
+    ids=[
+        "solution",
+        "defaults-monitor",
+        "explicit-min",
+        "val-accuracy",
+        "explicit-max",
+        "tiny-delta",
+    ],
 )
 def test_early_stopping_passes_right_answers(answer):
     assert_pass(check.early_stopping(answer))
+
+
+def test_early_stopping_solution_praise_is_unchanged():
+    result = check.early_stopping(
+        lambda: EarlyStopping(monitor="val_loss", patience=4, restore_best_weights=True)
+    )
+    assert result.message == (
+        "Correct: it watches val_loss, waits 4 epochs for a new best, then stops and puts back the "
+        "best weights. In a simulated overfitting run it stopped after epoch 11 and restored epoch 7."
+    )
 
 
 def test_early_stopping_not_done():
@@ -213,52 +336,31 @@ def test_early_stopping_not_done():
 
 
 @pytest.mark.parametrize(
+    "mistake",
+    checks06.EARLY_STOPPING_MISTAKES,
+    ids=[m.name for m in checks06.EARLY_STOPPING_MISTAKES],
+)
+def test_early_stopping_explains_each_known_mistake(mistake):
+    assert_fail(check.early_stopping(mistake.implementation), mistake.hint)
+
+
+@pytest.mark.parametrize(
     "answer, phrase",
     [
-        (
-            lambda: EarlyStopping(monitor="loss", patience=3, restore_best_weights=True),
-            "measured on the TRAINING images",
-        ),
-        (lambda: EarlyStopping(monitor="val_loss", patience=3), "restore_best_weights=False"),
-        (lambda: EarlyStopping(monitor="val_loss", restore_best_weights=True), "patience=0 stops"),
-        (
-            lambda: EarlyStopping(monitor="val_loss", patience=25, restore_best_weights=True),
-            "most of them wasted",
-        ),
-        (
-            lambda: EarlyStopping(
-                monitor="val_accuracy", mode="min", patience=3, restore_best_weights=True
-            ),
-            "Check `mode`",
-        ),
-        (
-            lambda: EarlyStopping(monitor="val_acc", patience=3, restore_best_weights=True),
-            "old Keras versions",
-        ),
-        (
-            lambda: EarlyStopping(
-                monitor="val_loss", patience=3, restore_best_weights=True, start_from_epoch=12
-            ),
-            "start_from_epoch",
-        ),
         (lambda: EarlyStopping, "returned the class EarlyStopping itself"),
         (lambda: [EarlyStopping(patience=3, restore_best_weights=True)], "returned a list"),
         (lambda: keras.callbacks.ReduceLROnPlateau(), "return a keras.callbacks.EarlyStopping"),
+        (lambda: None, "forget to `return` the callback"),
+        (
+            lambda: EarlyStopping(
+                patience=3, restore_best_weights=True, start_from_epoch=9, baseline=0.01
+            ),
+            "Leave them at their defaults",
+        ),
     ],
-    ids=[
-        "training-loss",
-        "no-restore",
-        "patience-0",
-        "patience-25",
-        "accuracy-minimized",
-        "old-name",
-        "start-late",
-        "class",
-        "list",
-        "other-callback",
-    ],
+    ids=["class", "list", "other-callback", "no-return", "two-settings"],
 )
-def test_early_stopping_explains_wrong_answers(answer, phrase):
+def test_early_stopping_explains_other_wrong_answers(answer, phrase):
     assert_fail(check.early_stopping(answer), phrase)
 
 
@@ -274,10 +376,12 @@ def test_simulated_run_overfits_after_the_best_epoch():
 # --- 6.4 predict_with_tta -----------------------------------------------------------------------
 
 
-def tta_loop(model, images, augmentation, rounds):
+def tta_solution(model, images, augmentation, rounds):
+    """The course solution."""
     predictions = [model.predict(images, verbose=0)]
     for _ in range(rounds):
-        predictions.append(model.predict(augmentation(images, training=True), verbose=0))
+        copies = augmentation(images, training=True)
+        predictions.append(model.predict(copies, verbose=0))
     return np.mean(predictions, axis=0)
 
 
@@ -294,8 +398,25 @@ def tta_running_sum(model, images, augmentation, rounds):
     return total / (rounds + 1)
 
 
+def tta_repeat_each_image(model, images, augmentation, rounds):
+    """np.repeat keeps each image's copies together; predictions called without training (= inference)."""
+    copies = augmentation(np.repeat(images, rounds, axis=0), training=True)
+    per_copy = np.asarray(model(copies)).reshape(len(images), rounds, -1)
+    return (np.asarray(model(images)) + per_copy.sum(axis=1)) / (rounds + 1)
+
+
+def tta_image_by_image(model, images, augmentation, rounds):
+    rows = []
+    for image in images:
+        looks = [image] + [augmentation(image, training=True) for _ in range(rounds)]
+        rows.append(model.predict(np.stack(looks), verbose=0).mean(axis=0))
+    return np.array(rows)
+
+
 @pytest.mark.parametrize(
-    "answer", [tta_loop, tta_one_batch, tta_running_sum], ids=["loop", "one-batch", "running-sum"]
+    "answer",
+    [tta_solution, tta_one_batch, tta_running_sum, tta_repeat_each_image, tta_image_by_image],
+    ids=["solution", "one-batch-tensor", "running-sum", "repeat-no-training-arg", "image-by-image"],
 )
 def test_predict_with_tta_passes_right_answers(answer):
     assert_pass(check.predict_with_tta(answer))
@@ -305,69 +426,49 @@ def test_predict_with_tta_not_done():
     assert_not_done(check.predict_with_tta(stub))
 
 
-def predictions_of(model, images, augmentation, rounds, training=True, original=True, extra=0):
-    copies = [augmentation(images, training=training) for _ in range(rounds + extra)]
-    return ([model.predict(images, verbose=0)] if original else []) + [
-        model.predict(c, verbose=0) for c in copies
-    ]
+def test_tiny_model_differs_in_training_mode():
+    model = checks06.tiny_model(5, seed=1)
+    images = np.random.default_rng(1).uniform(0, 1, (6, 8, 8)).astype(np.float32)
+    inference = model.predict(images, verbose=0)
+    assert np.allclose(inference, np.asarray(model(images, training=False)), atol=1e-6)
+    assert not np.allclose(inference, np.asarray(model(images, training=True)), atol=1e-3)
 
 
-def chained_copies(model, images, augmentation, rounds):
-    predictions, current = [model.predict(images, verbose=0)], images
-    for _ in range(rounds):
-        current = augmentation(current, training=True)
-        predictions.append(model.predict(current, verbose=0))
-    return np.mean(predictions, axis=0)
+@pytest.mark.parametrize(
+    "mistake", checks06.TTA_MISTAKES, ids=[m.name for m in checks06.TTA_MISTAKES]
+)
+def test_predict_with_tta_explains_each_known_mistake(mistake):
+    assert_fail(check.predict_with_tta(mistake.implementation), mistake.hint)
+
+
+def tta_rescaled_first(model, images, augmentation, rounds):
+    return tta_solution(model, images / 2, augmentation, rounds)
 
 
 @pytest.mark.parametrize(
     "answer, phrase",
     [
-        (
-            lambda *args: np.mean(predictions_of(*args, training=False), axis=0),
-            "without training=True",
-        ),
-        (
-            lambda *args: np.mean(predictions_of(*args), axis=0).argmax(axis=1),
-            "one class per image",
-        ),
-        (
-            lambda *args: np.mean([p.argmax(axis=1) for p in predictions_of(*args)], axis=0),
-            "an average of class labels",
-        ),
-        (
-            lambda *args: np.mean(
-                [np.eye(p.shape[1])[p.argmax(axis=1)] for p in predictions_of(*args)], axis=0
-            ),
-            "you averaged votes",
-        ),
-        (
-            lambda *args: np.mean(predictions_of(*args, original=False), axis=0),
-            "include the model's prediction on the original",
-        ),
-        (lambda *args: np.sum(predictions_of(*args), axis=0), "you added the predictions up"),
-        (lambda *args: np.mean(predictions_of(*args, extra=1), axis=0), "make exactly `rounds`"),
-        (lambda *args: np.mean(predictions_of(*args), axis=1), "Average over the copies"),
-        (chained_copies, "an augmented copy again"),
-        (
-            lambda model, images, augmentation, rounds: model.predict(images, verbose=0),
-            "never called `augmentation`",
-        ),
         (lambda *args: None, "forget to `return`"),
+        (tta_rescaled_first, "not the ones your function received"),
+        (
+            lambda *args: np.mean(tta_solution(*args), axis=0),
+            "the result should have shape (7, 5)",
+        ),
+        (
+            lambda *args: tta_solution(*args) * 0.9,
+            "row 0 of your result adds up to 0.9, not 1",
+        ),
+        (
+            lambda *args: tta_solution(*args)[::-1],
+            "your averaged probabilities differ from the right answer first at index",
+        ),
+        (lambda *args: 1 / 0, "ZeroDivisionError"),
     ],
-    ids=[
-        "no-training-flag",
-        "argmax",
-        "averaged-labels",
-        "one-hot-votes",
-        "no-original",
-        "sum",
-        "extra-copy",
-        "wrong-axis",
-        "chained",
-        "no-augmentation",
-        "no-return",
-    ],
+    ids=["no-return", "rescaled-first", "one-row", "rescaled-rows", "rows-swapped", "error"],
 )
-def test_predict_with_tta_explains_wrong_answers(answer, phrase):
+def test_predict_with_tta_explains_other_wrong_answers(answer, phrase):
     assert_fail(check.predict_with_tta(answer), phrase)
+
+
+def test_predict_with_tta_training_mode_verdict_never_varies():
+    assert len(verdicts(check.predict_with_tta, checks06.TTA_MISTAKES[0].implementation)) == 1

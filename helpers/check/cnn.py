@@ -854,7 +854,9 @@ def train_small_cnn(function) -> CheckResult:
     def test(function):
         epochs = training_budget()
         with _watching_fit_peaks() as peaks:
-            model, seconds, train_size, (x_test, y_test), record = train_within_budget(function, epochs)
+            model, seconds, train_size, (x_test, y_test), record = train_within_budget(
+                function, epochs
+            )
         inspect_small_cnn(model)
         expect_epochs_within(record, epochs)
         _expect_trained(model, record)
