@@ -15,10 +15,11 @@ import pytest
 from helpers import check
 from helpers.check.normalization import (
     PEEKING_HINT,
-    RESCALING_MISTAKES,
     SCALE_TO_RANGE_MISTAKES,
     STANDARDIZE_MISTAKES,
+    STANDARDIZING_MODEL_MISTAKES,
     X_TRAIN_NORM_MISTAKES,
+    build_standardizing_model,
 )
 from tests.check_assertions import assert_fail, assert_not_done, assert_pass, stub
 
@@ -283,18 +284,31 @@ def test_scale_to_range_overflow_shows_on_the_exercises_own_example():
     assert "for uint8 x from 0 to 255, with low=-1 and high=1" in message
 
 
-# --- 2.4 build_rescaling_model -----------------------------------------------------------------
+# --- 2.4 build_standardizing_model -------------------------------------------------------------
+
+# helpers.check exports the check under this name once __init__.py is updated; until then, import
+# it from its module.
+check_standardizing_model = build_standardizing_model
 
 
-def rescaling_model_solution():
-    return keras.Sequential(  # as in solutions/02_normalization.ipynb
+def standardizing_model_solution(train_images):
+    mean = float(np.mean(train_images))  # as in solutions/02_normalization.ipynb
+    std = float(np.std(train_images))
+    return keras.Sequential(
         [
             keras.Input(shape=(28, 28)),
-            layers.Rescaling(1 / 255),
+            layers.Rescaling(scale=1 / std, offset=-mean / std),
             layers.Flatten(),
             layers.Dense(10, activation="softmax"),
         ]
     )
+
+
+SOLUTION_PRAISE = (
+    "Correct: raw pixels in, standardized inside the model with the training mean and standard "
+    "deviation of the arrays the check gave you (mean 60.61, std 38.88; mean 150.00, std 20.00; "
+    "mean 100.05, std 57.32: one pair per call, none of them MNIST's), 10 probabilities out."
+)
 
 
 def classifier(*middle, head=None):
@@ -302,172 +316,258 @@ def classifier(*middle, head=None):
     return keras.Sequential([keras.Input(shape=(28, 28)), *middle, *head])
 
 
-def functional_model():
-    inputs = keras.Input(shape=(28, 28))
-    hidden = layers.Rescaling(1 / 255)(inputs)
-    hidden = layers.Flatten()(hidden)
-    return keras.Model(inputs, layers.Dense(10, activation="softmax")(hidden))
+def standardizer(train_images, ddof=0):
+    mean, std = train_images.mean(), train_images.std(ddof=ddof)
+    return layers.Rescaling(scale=1 / std, offset=-mean / std)
 
 
-def functional_with_nested_preprocessing():
-    preprocessing = keras.Sequential([layers.Rescaling(1.0 / 255.0)], name="preprocessing")
-    inputs = keras.Input(shape=(28, 28))
-    hidden = layers.Flatten()(preprocessing(inputs))
-    return keras.Model(inputs, layers.Dense(10, activation="softmax")(hidden))
-
-
-def functional_with_unused_rescaling():
-    inputs = keras.Input(shape=(28, 28))
-    layers.Rescaling(1 / 255)(inputs)
-    hidden = layers.Flatten()(inputs)
-    return keras.Model(inputs, layers.Dense(10, activation="softmax")(hidden))
-
-
-def adapted_normalization():
+def adapted_normalization(train_images):
     normalization = layers.Normalization(axis=None)
-    normalization.adapt(np.random.default_rng(0).integers(0, 256, (20, 28, 28)).astype("float32"))
+    normalization.adapt(train_images)
     return classifier(normalization, layers.Flatten())
+
+
+def normalization_given_statistics(train_images):
+    normalization = layers.Normalization(
+        mean=np.mean(train_images), variance=np.var(train_images), axis=None
+    )
+    return classifier(normalization, layers.Flatten())
+
+
+def functional_with_operations(train_images):
+    mean, std = train_images.mean(), train_images.std()
+    inputs = keras.Input(shape=(28, 28))
+    standardized = (inputs - mean) / std  # operations, not layers
+    outputs = layers.Dense(10, activation="softmax")(layers.Flatten()(standardized))
+    return keras.Model(inputs, outputs)
+
+
+def functional_with_rescaling(train_images):
+    inputs = keras.Input(shape=(28, 28))
+    hidden = layers.Flatten()(standardizer(train_images)(inputs))
+    return keras.Model(inputs, layers.Dense(10, activation="softmax")(hidden))
+
+
+def nested_preprocessing_block(train_images):
+    preprocessing = keras.Sequential([standardizer(train_images)], name="preprocessing")
+    return classifier(preprocessing, layers.Flatten())
+
+
+def two_rescalings(train_images):
+    scaled = train_images.astype("float32") / 255
+    mean, std = scaled.mean(), scaled.std()
+    return classifier(
+        layers.Rescaling(1 / 255), layers.Rescaling(1 / std, offset=-mean / std), layers.Flatten()
+    )
+
+
+def keras_ops_statistics(train_images):
+    values = keras.ops.cast(train_images, "float32")
+    mean, std = keras.ops.mean(values), keras.ops.std(values)
+    return classifier(layers.Rescaling(scale=1 / std, offset=-mean / std), layers.Flatten())
+
+
+def float32_statistics(train_images):
+    values = train_images.astype(np.float32)
+    mean, std = values.mean(), values.std()
+    return classifier(layers.Rescaling(1 / std, -mean / std), layers.Flatten())
+
+
+def lambda_layer(train_images):
+    mean, std = train_images.mean(), train_images.std()
+    return classifier(layers.Lambda(lambda x: (x - mean) / std), layers.Flatten())
 
 
 @pytest.mark.parametrize(
     "answer",
     [
-        rescaling_model_solution,
-        functional_model,
-        lambda: classifier(layers.Rescaling(0.00392), layers.Flatten()),
-        lambda: classifier(keras.Sequential([layers.Rescaling(1 / 255)]), layers.Flatten()),
-        functional_with_nested_preprocessing,
-        lambda: classifier(layers.Flatten(), layers.Rescaling(scale=1.0 / 255)),
-        lambda: classifier(
-            layers.Rescaling(1 / 255),
+        standardizing_model_solution,
+        adapted_normalization,
+        normalization_given_statistics,
+        functional_with_operations,
+        functional_with_rescaling,
+        nested_preprocessing_block,
+        two_rescalings,
+        lambda train_images: classifier(standardizer(train_images, ddof=1), layers.Flatten()),
+        keras_ops_statistics,
+        float32_statistics,
+        lambda train_images: classifier(layers.Flatten(), standardizer(train_images)),
+        lambda train_images: classifier(
+            standardizer(train_images),
             layers.Flatten(),
-            layers.Dense(32),
-            layers.ReLU(),
-            layers.Dropout(0.2),
-            head=[layers.Dense(10), layers.Activation("softmax")],
+            layers.Dense(32, activation="relu"),
+            head=[layers.Dense(10), layers.Softmax()],
         ),
-        lambda: classifier(
-            layers.Rescaling(1 / 255), layers.Flatten(), head=[layers.Dense(10), layers.Softmax()]
-        ),
+        lambda_layer,
     ],
     ids=[
         "solution",
-        "functional",
-        "rounded-scale",
+        "normalization-adapted",
+        "normalization-mean-variance",
+        "functional-operations",
+        "functional-rescaling",
         "nested-preprocessing-block",
-        "functional-nested-preprocessing",
-        "rescaling-after-flatten",
-        "hidden-layer-activation-layers",
-        "softmax-layer",
+        "two-rescalings",
+        "ddof-1",
+        "keras-ops-statistics",
+        "float32-statistics",
+        "standardize-after-flatten",
+        "hidden-layer-softmax-layer",
+        "lambda-layer",
     ],
 )
-def test_build_rescaling_model_passes_right_answers(answer):
-    assert_pass(check.build_rescaling_model(answer))
+def test_build_standardizing_model_passes_right_answers(answer):
+    assert_pass(check_standardizing_model(answer))
 
 
-def test_build_rescaling_model_not_done():
-    assert_not_done(check.build_rescaling_model(stub))
+def test_build_standardizing_model_praise_is_the_one_the_solution_notebook_stores():
+    assert check_standardizing_model(standardizing_model_solution).message == SOLUTION_PRAISE
 
 
-@pytest.mark.parametrize("mistake", RESCALING_MISTAKES, ids=names(RESCALING_MISTAKES))
-def test_build_rescaling_model_names_each_known_mistake(mistake):
-    assert_fail(check.build_rescaling_model(mistake.implementation), mistake.hint)
+def test_build_standardizing_model_not_done():
+    assert_not_done(check_standardizing_model(stub))
+
+
+@pytest.mark.parametrize(
+    "mistake", STANDARDIZING_MODEL_MISTAKES, ids=names(STANDARDIZING_MODEL_MISTAKES)
+)
+def test_build_standardizing_model_names_each_known_mistake(mistake):
+    assert_fail(check_standardizing_model(mistake.implementation), mistake.hint)
+
+
+def hint_of(name):
+    return next(m.hint for m in STANDARDIZING_MODEL_MISTAKES if m.name == name)
+
+
+def shuffles_in_place(train_images):
+    np.random.default_rng(0).shuffle(train_images)  # "a random sample to adapt on"
+    return standardizing_model_solution(train_images)
+
+
+def normalization_default_axis(train_images):
+    normalization = layers.Normalization()
+    normalization.adapt(train_images)
+    return classifier(normalization, layers.Flatten())
+
+
+def normalization_adapted_on_scaled(train_images):
+    normalization = layers.Normalization(axis=None)
+    normalization.adapt(train_images / 255)
+    return classifier(normalization, layers.Flatten())
 
 
 @pytest.mark.parametrize(
     "answer, phrase",
     [
-        (lambda: classifier(layers.Flatten()), "no Rescaling layer: add"),
-        (functional_with_unused_rescaling, "a layer whose output is not used"),
+        (lambda train_images: None, "forget to `return` the model"),
+        (lambda train_images: keras.Sequential, "returned the class Sequential itself"),
+        (lambda train_images: standardizing_model_solution, "returned a function"),
         (
-            lambda: classifier(
-                layers.Flatten(),
-                layers.Dense(64, activation="relu"),
-                layers.Rescaling(1 / 255),
+            lambda train_images: standardizer(train_images),
+            "returned a Rescaling layer, not a model",
+        ),
+        (lambda train_images: train_images.std(axis=3), "calling your function raised"),
+        (shuffles_in_place, "changed the train_images passed to it"),
+        (
+            lambda train_images: keras.Sequential(
+                [
+                    standardizer(train_images),
+                    layers.Flatten(),
+                    layers.Dense(10, activation="softmax"),
+                ]
             ),
-            "comes after Dense, a layer that learns: it must come first",
+            "does not know its input shape",
         ),
         (
-            lambda: classifier(
-                keras.Sequential([layers.Flatten(), layers.Dense(64), layers.Rescaling(1 / 255)])
+            lambda train_images: keras.Sequential(
+                [keras.Input(shape=(784,)), standardizer(train_images), layers.Dense(10)]
             ),
-            "it must come first",
+            "its Flatten layer turns each one into 784",
         ),
         (
-            lambda: classifier(
-                layers.Flatten(),
-                layers.Dense(10),
-                layers.Rescaling(1 / 255),
-                head=[layers.Softmax()],
-            ),
-            "it must come first",
-        ),
-        (
-            lambda: classifier(
-                layers.Flatten(), layers.BatchNormalization(), layers.Rescaling(1 / 255)
-            ),
-            "comes after BatchNormalization",
-        ),
-        (
-            lambda: classifier(layers.Normalization(), layers.Flatten()),
-            "Normalization layer was never adapted",
-        ),
-        (adapted_normalization, "Normalization layer standardizes"),
-        (
-            lambda: classifier(layers.Lambda(lambda x: x / 255), layers.Flatten()),
-            "Lambda layer does divide by 255",
-        ),
-        (
-            lambda: classifier(
-                layers.Rescaling(1 / 255), layers.Rescaling(1 / 255), layers.Flatten()
-            ),
-            "2 Rescaling layers",
-        ),
-        (
-            lambda: classifier(layers.Rescaling(1 / 255, offset=0.5), layers.Flatten()),
-            "into 0.5 and 1.5; they should become 0 and 1",
-        ),
-        (
-            lambda: classifier(
-                layers.Rescaling(1 / 255), layers.Flatten(), head=[layers.Dense(10)]
+            lambda train_images: classifier(
+                standardizer(train_images), layers.Flatten(), head=[layers.Dense(10)]
             ),
             "the last Dense layer has no activation",
         ),
         (
-            lambda: classifier(
-                layers.Rescaling(1 / 255),
+            lambda train_images: classifier(
+                standardizer(train_images),
                 layers.Flatten(),
                 head=[layers.Dense(10, activation="sigmoid")],
             ),
             'uses activation "sigmoid"',
         ),
         (
-            lambda: keras.Sequential(
-                [keras.Input(shape=(784,)), layers.Rescaling(1 / 255), layers.Dense(10)]
+            lambda train_images: classifier(
+                layers.Flatten(), layers.Dense(64, activation="relu"), standardizer(train_images)
             ),
-            "its Flatten layer turns each one into 784",
+            "your Rescaling layer comes after Dense, a layer that learns",
         ),
-        (lambda: None, "forget to `return` the model"),
-        (lambda: rescaling_model_solution, "returned a function"),
+        (
+            lambda train_images: classifier(
+                layers.Rescaling(1 / 78.57, offset=-33.32 / 78.57), layers.Flatten()
+            ),
+            hint_of("mnist-training-statistics"),
+        ),
+        (normalization_default_axis, hint_of("normalization-default-axis")),
+        (normalization_adapted_on_scaled, hint_of("statistics-of-scaled")),
+        (
+            lambda train_images: classifier(layers.Normalization(axis=None), layers.Flatten()),
+            hint_of("normalization-not-adapted"),
+        ),
     ],
     ids=[
-        "no-rescaling",
-        "functional-unused-rescaling",
-        "after-hidden-dense",
-        "after-dense-in-nested-block",
-        "after-output-dense",
-        "after-batch-normalization",
-        "normalization-not-adapted",
-        "normalization-adapted",
-        "lambda-divides",
-        "two-rescalings",
-        "offset-half",
+        "no-return",
+        "returns-the-class",
+        "returns-the-function",
+        "returns-a-layer",
+        "raises",
+        "shuffles-in-place",
+        "no-input",
+        "flat-input",
         "no-softmax",
         "sigmoid",
-        "flat-input",
-        "no-return",
-        "returns-the-function",
+        "rescaling-after-dense",
+        "typed-mnist-constants",
+        "normalization-default-axis-adapted",
+        "normalization-adapted-on-scaled",
+        "normalization-not-adapted",
     ],
 )
-def test_build_rescaling_model_explains_other_wrong_answers(answer, phrase):
-    assert_fail(check.build_rescaling_model(answer), phrase)
+def test_build_standardizing_model_explains_other_wrong_answers(answer, phrase):
+    assert_fail(check_standardizing_model(answer), phrase)
+
+
+def test_build_standardizing_model_raw_pixels_hint_is_not_the_normalization_one():
+    """A model with no Normalization layer passes raw pixels on too: it gets its own hint."""
+    message = check_standardizing_model(lambda train_images: classifier(layers.Flatten())).message
+    assert message.endswith(hint_of("raw-pixels"))
+    assert "adapt" not in message
+
+
+def test_build_standardizing_model_fallback_names_the_first_wrong_value_and_the_wrong_mean():
+    def shifted(train_images):
+        mean, std = train_images.mean(), train_images.std()
+        return classifier(layers.Rescaling(1 / std, offset=-mean / std + 0.5), layers.Flatten())
+
+    message = check_standardizing_model(shifted).message
+    assert "for training images with mean 60.61 and std 38.88" in message
+    assert (
+        "In the check's test image 0, the raw pixel [0, 0] is 49: it should become -0.2987, but "
+        "your model makes it 0.2013."
+    ) in message
+    assert message.endswith(
+        "what it receives has mean 0.50 and std 1.00; (x - 60.61) / 38.88 gives mean 0.00 and std 1.00."
+    )
+
+
+def test_build_standardizing_model_fallback_speaks_of_mean_and_std_only_when_they_differ():
+    """Transposed images have the right mean and std: only the first wrong value is named."""
+
+    def transposed(train_images):
+        return classifier(layers.Permute((2, 1)), standardizer(train_images), layers.Flatten())
+
+    message = check_standardizing_model(transposed).message
+    assert "but your model makes it" in message
+    assert "mean 0" not in message and "what it receives has" not in message

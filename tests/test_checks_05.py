@@ -1,6 +1,6 @@
 """The self-checks of exercise set 05: right answers written in several ways pass, a stub is "not
 done", every mistake of each check's table gets its own hint, and structural slips get theirs.
-5.4 runs on small fake digits with tiny models, never on real MNIST."""
+5.4 only builds models; 5.5 trains on small fake digits with tiny models, never on real MNIST."""
 
 from __future__ import annotations
 
@@ -325,30 +325,7 @@ def test_most_confused_pairs_explains_other_wrong_answers(answer, phrase):
     assert_fail(check.most_confused_pairs(answer), phrase)
 
 
-# --- 5.4 train_small_cnn -----------------------------------------------------------------------
-
-
-def fake_digits(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Easy uint8 "digits" on faint noise: a bar whose position gives label % 5 and whose brightness (dim or
-    full) gives label // 5. Telling dim from full takes a threshold, so a model fed pixels on the wrong
-    scale fails half the labels, as on real digits."""
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, 10, count).astype(np.uint8)
-    images = rng.integers(0, 30, (count, 28, 28)).astype(np.uint8)
-    for image, label in zip(images, labels):
-        column = 2 + 5 * (label % 5)
-        image[6:22, column : column + 3] = 110 if label < 5 else 255
-    return images, labels
-
-
-@pytest.fixture
-def fake_mnist(monkeypatch):
-    """Small easy data in place of MNIST, a budget of 3 epochs and a bar of 90 %."""
-    train, test = fake_digits(600, seed=0), fake_digits(200, seed=1)
-    monkeypatch.setattr("helpers.check.framework.mnist_data", lambda: (train, test))
-    monkeypatch.setattr(cnn, "training_budget", lambda: 3)
-    monkeypatch.setattr(cnn, "accuracy_bar", lambda: 0.9)
-    return train, test
+# --- 5.4 build_small_cnn -----------------------------------------------------------------------
 
 
 def small_cnn(
@@ -391,17 +368,12 @@ def compiled(model, learning_rate=1e-2, from_logits=False):
     return model
 
 
-def trained(model, x, y, epochs, batch_size=32, learning_rate=1e-2):
-    compiled(model, learning_rate).fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0)
-    return model
-
-
-def train_solution(x, y, epochs):
-    """The course solution."""
+def small_cnn_solution():
+    """The course solution (solutions/05_cnn.ipynb)."""
     import keras
 
     layers = keras.layers
-    model = keras.Sequential(
+    return keras.Sequential(
         [
             keras.Input(shape=(28, 28)),
             layers.Rescaling(1 / 255),
@@ -420,22 +392,328 @@ def train_solution(x, y, epochs):
         name="small_cnn",
     )
 
-    batch_size = 128
-    total_steps = int(np.ceil(len(x) / batch_size)) * epochs
-    warmup_steps = int(0.2 * total_steps)
-    schedule = keras.optimizers.schedules.CosineDecay(
-        initial_learning_rate=3e-3 / 20,
-        decay_steps=total_steps - warmup_steps,
-        warmup_target=3e-3,
-        warmup_steps=warmup_steps,
+
+def cnn_in_nested_blocks():
+    """Preprocessing and convolution in nested Sequential blocks, activations as layers."""
+    import keras
+
+    layers = keras.layers
+    preprocessing = keras.Sequential([layers.Rescaling(1 / 255), layers.Reshape((28, 28, 1))])
+    block = keras.Sequential([layers.Conv2D(8, 3), layers.ReLU(), layers.MaxPooling2D(4)])
+    return keras.Sequential(
+        [
+            keras.Input((28, 28)),
+            preprocessing,
+            block,
+            layers.Flatten(),
+            layers.Dense(10),
+            layers.Activation("softmax"),
+        ]
     )
-    model.compile(
-        optimizer=keras.optimizers.Adam(schedule),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
+
+
+def functional_cnn():
+    """The functional API, with Activation and Softmax layers."""
+    import keras
+
+    layers = keras.layers
+    inputs = keras.Input((28, 28))
+    hidden = layers.Reshape((28, 28, 1))(layers.Rescaling(1 / 255)(inputs))
+    hidden = layers.MaxPooling2D(4)(layers.Activation("relu")(layers.Conv2D(8, 3)(hidden)))
+    outputs = layers.Softmax()(layers.Dense(10)(layers.Flatten()(hidden)))
+    return keras.Model(inputs, outputs)
+
+
+def same_padding_global_pooling_compiled():
+    """'same' padding, two blocks, GlobalAveragePooling2D instead of Flatten, compiled already."""
+    import keras
+
+    layers = keras.layers
+    model = keras.Sequential(
+        [
+            keras.Input((28, 28)),
+            layers.Rescaling(1.0 / 255.0),
+            layers.Reshape((28, 28, 1)),
+            layers.Conv2D(16, 3, padding="same", activation="relu"),
+            layers.MaxPooling2D(pool_size=(2, 2)),
+            layers.Conv2D(32, 3, padding="same", activation="relu"),
+            layers.GlobalAveragePooling2D(),
+            layers.Dropout(0.2),
+            layers.Dense(10, activation="softmax"),
+        ]
     )
-    model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0)
+    return compiled(model)
+
+
+def reshape_first_symmetric_scale():
+    """Reshape before Rescaling, pixels scaled to -1 to 1, BatchNormalization before the ReLU."""
+    import keras
+
+    layers = keras.layers
+    return keras.Sequential(
+        [
+            keras.Input((28, 28)),
+            layers.Reshape((28, 28, 1)),
+            layers.Rescaling(1 / 127.5, offset=-1),
+            layers.Conv2D(12, 5, strides=2),
+            layers.BatchNormalization(),
+            layers.Activation("relu"),
+            layers.Flatten(),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        small_cnn_solution,
+        small_cnn,
+        cnn_in_nested_blocks,
+        functional_cnn,
+        same_padding_global_pooling_compiled,
+        reshape_first_symmetric_scale,
+    ],
+    ids=[
+        "solution",
+        "one-block",
+        "nested-blocks",
+        "functional",
+        "same-padding-global-pooling-compiled",
+        "reshape-first-symmetric-scale",
+    ],
+)
+def test_build_small_cnn_passes_right_answers(answer):
+    result = check.build_small_cnn(answer)
+    assert_pass(result)
+    assert result.exercise == "5.4"
+
+
+def test_build_small_cnn_praises_the_solution_with_its_size():
+    result = check.build_small_cnn(small_cnn_solution)
+    assert result.message == (
+        f"Correct: 15,746 parameters, 7% of the course CNN's {cnn.COURSE_CNN_PARAMS:,}; raw pixels "
+        "in, 10 probabilities out. Now train it (exercise 5.5)."
+    )
+
+
+def test_build_small_cnn_not_done():
+    result = check.build_small_cnn(stub)
+    assert_not_done(result)
+    assert result.exercise == "5.4"
+
+
+def rescaling_after_convolution():
+    import keras
+
+    layers = keras.layers
+    return keras.Sequential(
+        [
+            keras.Input((28, 28)),
+            keras.Sequential([layers.Reshape((28, 28, 1)), layers.Conv2D(8, 3)]),
+            layers.Rescaling(1 / 255),
+            layers.ReLU(),
+            layers.Flatten(),
+            layers.Dense(10, activation="softmax"),
+        ]
+    )
+
+
+def nested_without_convolution():
+    import keras
+
+    layers = keras.layers
+    inner = keras.Sequential([layers.Rescaling(1 / 255), layers.Flatten(), layers.Dense(16)])
+    return keras.Sequential(
+        [keras.Input((28, 28)), inner, layers.ReLU(), layers.Dense(10, activation="softmax")]
+    )
+
+
+def cnn_without(missing):
+    """A CNN that lacks a layer it needs: Keras fails while building it (no Reshape), or later."""
+    import keras
+
+    layers = keras.layers
+    stack = [keras.Input((28, 28)), layers.Rescaling(1 / 255)]
+    if missing != "reshape":
+        stack.append(layers.Reshape((28, 28, 1)))
+    stack += [layers.Conv2D(4, 3), layers.MaxPooling2D()]
+    if missing == "room":  # 26 → 13 → 6 → 3 → 1, then a window of 2 does not fit
+        stack += [layers.MaxPooling2D() for _ in range(4)]
+    if missing != "flatten":
+        stack.append(layers.Flatten())
+    stack.append(layers.Dense(10, activation="softmax"))
+    return keras.Sequential(stack)
+
+
+def rescaled_twice():
+    import keras
+
+    layers = keras.layers
+    return keras.Sequential([keras.Input((28, 28)), layers.Rescaling(1 / 255), *small_cnn().layers])
+
+
+SHARED_MODEL = []
+
+
+def built_once_outside():
+    """Returns one model made on the first call, as `model = ...` above the function would."""
+    if not SHARED_MODEL:
+        SHARED_MODEL.append(small_cnn())
+    return SHARED_MODEL[0]
+
+
+@pytest.mark.parametrize(
+    "answer, phrase",
+    [
+        (
+            lambda: small_cnn(channel_input=True),
+            "let a keras.layers.Reshape((28, 28, 1)) layer",
+        ),
+        (lambda: cnn_without("reshape"), "Conv2D needs a channel axis"),
+        (nested_without_convolution, "your model has no Conv2D layer"),
+        (lambda: small_cnn(dense_units=128), "must stay below 20,000"),
+        (rescaling_after_convolution, "comes after its first convolution"),
+        (lambda: small_cnn(rescale=False), "start it with keras.layers.Rescaling(1 / 255)"),
+        (rescaled_twice, "your 2 Rescaling layers together multiply the pixels by 1.54e-05"),
+        (
+            lambda: small_cnn(softmax=False),
+            "has no activation, so the model does not output probabilities",
+        ),
+        (
+            lambda: cnn_without("flatten"),
+            "Put a keras.layers.Flatten() (or GlobalAveragePooling2D())",
+        ),
+        (lambda: cnn_without("room"), "too many poolings or 'valid' convolutions"),
+        (lambda: None, "did you forget to `return` the model"),
+        (lambda: __import__("keras").Sequential, "you returned Sequential itself, not a model"),
+        (lambda: small_cnn, "you returned small_cnn itself, not a model"),
+        (
+            lambda: small_cnn().layers,
+            "you returned a list of layers: wrap it in a model, keras.Sequential([...])",
+        ),
+        (built_once_outside, "returns the same model object every time"),
+    ],
+    ids=[
+        "channel-input",
+        "no-channel-axis",
+        "nested-no-conv",
+        "too-many-params",
+        "rescaling-after-conv",
+        "no-rescaling",
+        "rescaled-twice",
+        "logits",
+        "no-flatten",
+        "pools-too-often",
+        "returns-none",
+        "returns-the-class",
+        "returns-the-function",
+        "list-of-layers",
+        "built-once-outside",
+    ],
+)
+def test_build_small_cnn_explains_wrong_answers(answer, phrase):
+    result = check.build_small_cnn(answer)
+    assert_fail(result, phrase)
+    assert result.message.count(phrase) == 1, result.message  # a relayed error's hint comes once
+
+
+def test_build_small_cnn_too_big_names_the_largest_layer():
+    import keras
+
+    layers = keras.layers
+
+    def dense_after_flatten():
+        return keras.Sequential(
+            [
+                keras.Input((28, 28)),
+                layers.Rescaling(1 / 255),
+                layers.Reshape((28, 28, 1)),
+                layers.Conv2D(8, 3, activation="relu"),
+                layers.MaxPooling2D(4),
+                layers.Flatten(),
+                layers.Dense(128, activation="relu", name="hidden"),
+                layers.Dense(10, activation="softmax"),
+            ]
+        )
+
+    assert_fail(
+        check.build_small_cnn(dense_after_flatten),
+        "your model has 38,362 parameters; it must stay below 20,000. The largest layer, 'hidden', "
+        "holds 36,992 of them. It is the Dense layer 'hidden': its input has 288 values, each "
+        "connected to 128 units.",
+    )
+
+
+def test_course_cnn_size_matches_the_notebook_recipe():
+    from benchmarks.recipes import COURSE_MODELS, load_recipe
+
+    model = load_recipe(COURSE_MODELS["cnn"], "cnn").build()
+    assert model.count_params() == cnn.COURSE_CNN_PARAMS, (
+        "update COURSE_CNN_PARAMS in helpers/check/cnn.py"
+    )
+    assert cnn.SMALL_CNN_LIMIT < cnn.COURSE_CNN_PARAMS
+
+
+# --- 5.5 train_small_cnn -----------------------------------------------------------------------
+
+
+def fake_digits(count: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Easy uint8 "digits" on faint noise: a bar whose position gives label % 5 and whose brightness (dim or
+    full) gives label // 5. Telling dim from full takes a threshold, so a model fed pixels on the wrong
+    scale fails half the labels, as on real digits."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 10, count).astype(np.uint8)
+    images = rng.integers(0, 30, (count, 28, 28)).astype(np.uint8)
+    for image, label in zip(images, labels):
+        column = 2 + 5 * (label % 5)
+        image[6:22, column : column + 3] = 110 if label < 5 else 255
+    return images, labels
+
+
+@pytest.fixture
+def fake_mnist(monkeypatch):
+    """Small easy data in place of MNIST, a budget of 3 epochs and a bar of 90 %."""
+    train, test = fake_digits(600, seed=0), fake_digits(200, seed=1)
+    monkeypatch.setattr("helpers.check.framework.mnist_data", lambda: (train, test))
+    monkeypatch.setattr(cnn, "training_budget", lambda: 3)
+    monkeypatch.setattr(cnn, "accuracy_bar", lambda: 0.9)
+    return train, test
+
+
+def trained(model, x, y, epochs, batch_size=32, learning_rate=1e-2):
+    compiled(model, learning_rate).fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0)
     return model
+
+
+def train_with_builder(build_small_cnn):
+    """The course solution of 5.5, which calls the student's build_small_cnn() of 5.4."""
+
+    def train_small_cnn(x, y, epochs):
+        import keras
+
+        model = build_small_cnn()
+        batch_size = 128
+        total_steps = int(np.ceil(len(x) / batch_size)) * epochs
+        warmup_steps = int(0.2 * total_steps)
+        schedule = keras.optimizers.schedules.CosineDecay(
+            initial_learning_rate=3e-3 / 20,
+            decay_steps=total_steps - warmup_steps,
+            warmup_target=3e-3,
+            warmup_steps=warmup_steps,
+        )
+        model.compile(
+            optimizer=keras.optimizers.Adam(schedule),
+            loss="sparse_categorical_crossentropy",
+            metrics=["accuracy"],
+        )
+        model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0)
+        return model
+
+    return train_small_cnn
+
+
+train_solution = train_with_builder(small_cnn_solution)
 
 
 def train_nested_blocks(x, y, epochs):
@@ -504,28 +782,24 @@ def train_one_hot_same_padding(x, y, epochs):
 )
 def test_train_small_cnn_passes_right_answers(fake_mnist, monkeypatch, answer):
     monkeypatch.setattr(cnn, "training_budget", lambda: 5)  # the solution's batches of 128 need it
-    assert_pass(check.train_small_cnn(answer))
+    result = check.train_small_cnn(answer)
+    assert_pass(result)
+    assert result.exercise == "5.5"
 
 
 def test_train_small_cnn_not_done(fake_mnist):
-    assert_not_done(check.train_small_cnn(stub))
+    result = check.train_small_cnn(stub)
+    assert_not_done(result)
+    assert result.exercise == "5.5"
+
+
+def test_train_small_cnn_not_done_while_the_builder_is_a_stub(fake_mnist):
+    assert_not_done(check.train_small_cnn(train_with_builder(stub)))
 
 
 def model_without(x, y, epochs, missing):
     """A model that lacks a layer it needs: Keras fails while building or fitting it."""
-    import keras
-
-    layers = keras.layers
-    stack = [keras.Input((28, 28)), layers.Rescaling(1 / 255)]
-    if missing != "reshape":
-        stack.append(layers.Reshape((28, 28, 1)))
-    stack += [layers.Conv2D(4, 3), layers.MaxPooling2D()]
-    if missing == "room":  # 26 → 13 → 6 → 3 → 1, then a window of 2 does not fit
-        stack += [layers.MaxPooling2D() for _ in range(4)]
-    if missing != "flatten":
-        stack.append(layers.Flatten())
-    stack.append(layers.Dense(10, activation="softmax"))
-    return trained(keras.Sequential(stack), x[:64], y[:64], 1)
+    return trained(cnn_without(missing), x[:64], y[:64], 1)
 
 
 def fit_twice(x, y, epochs):
@@ -546,32 +820,6 @@ def fit_in_a_loop(x, y, epochs):
 def trains_one_returns_another(x, y, epochs):
     trained(small_cnn(), x[:64], y[:64], 1)
     return compiled(small_cnn())
-
-
-def rescaling_after_convolution():
-    import keras
-
-    layers = keras.layers
-    return keras.Sequential(
-        [
-            keras.Input((28, 28)),
-            keras.Sequential([layers.Reshape((28, 28, 1)), layers.Conv2D(8, 3)]),
-            layers.Rescaling(1 / 255),
-            layers.ReLU(),
-            layers.Flatten(),
-            layers.Dense(10, activation="softmax"),
-        ]
-    )
-
-
-def nested_without_convolution():
-    import keras
-
-    layers = keras.layers
-    inner = keras.Sequential([layers.Rescaling(1 / 255), layers.Flatten(), layers.Dense(16)])
-    return keras.Sequential(
-        [keras.Input((28, 28)), inner, layers.ReLU(), layers.Dense(10, activation="softmax")]
-    )
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,13 @@ fails; a stub you have not filled in yet answers "not done yet".
 """
 
 from .augmentation import build_augmentation, early_stopping, harmful_augmentation, predict_with_tta
-from .cnn import conv_output_size, conv_params, most_confused_pairs, train_small_cnn
+from .cnn import (
+    build_small_cnn,
+    conv_output_size,
+    conv_params,
+    most_confused_pairs,
+    train_small_cnn,
+)
 from .framework import Hint, run_check
 from .loading import count_per_digit, ink_per_image, mean_image_per_digit, nearest_mean_predict
 from .mlp import (
@@ -20,7 +26,7 @@ from .mlp import (
     small_mlp_task,
     train_small_mlp,
 )
-from .normalization import build_rescaling_model, scale_to_range, standardize, x_train_norm
+from .normalization import build_standardizing_model, scale_to_range, standardize, x_train_norm
 from .one_hot import cross_entropy, from_one_hot, one_hot, x_train_cnn
 
 __all__ = [
@@ -30,7 +36,7 @@ __all__ = [
     "ink_per_image",
     "mean_image_per_digit",
     "nearest_mean_predict",
-    "build_rescaling_model",
+    "build_standardizing_model",
     "scale_to_range",
     "standardize",
     "x_train_norm",
@@ -51,5 +57,6 @@ __all__ = [
     "conv_output_size",
     "conv_params",
     "most_confused_pairs",
+    "build_small_cnn",
     "train_small_cnn",
 ]

@@ -1,10 +1,11 @@
-"""Self-checks for exercise set 05, convolutional networks (exercises 5.1 to 5.4).
+"""Self-checks for exercise set 05, convolutional networks (exercises 5.1 to 5.5).
 
 5.1 to 5.3 run the student's function on many cases they did not see (several sizes, strides,
 matrices, a large case). Each keeps a table of the wrong answers students write, with the hint
-each deserves; when no known mistake explains an answer, the hint says what differs. 5.4 trains
-the student's small CNN on MNIST with a fixed budget (every epoch of every ``fit`` counts),
-looks at its layers through nested blocks, and scores it on the test set:
+each deserves; when no known mistake explains an answer, the hint says what differs. 5.4 inspects
+the student's small CNN layer by layer (through nested blocks) and runs it on a few raw images;
+5.5 trains it on MNIST with a fixed budget (every epoch of every ``fit`` counts) and scores it on
+the test set:
 
     >>> check.conv_output_size(lambda size, kernel, stride=1, padding="valid": ...)  # doctest: +SKIP
     ✅ Exercise 5.1: Correct: ...
@@ -21,6 +22,8 @@ import numpy as np
 
 from ..check_results import CheckResult
 from ..fast_mode import pick
+from ..measured import benchmark_summary
+from .errors import describe_error
 from .framework import (
     Hint,
     call,
@@ -32,7 +35,9 @@ from .framework import (
 from .mistakes import Mistake, matching_mistake, plural
 from .models import activation_name, leaf_layers
 
-SMALL_CNN_LIMIT = 20_000  # exercise 5.4: the small CNN must have fewer parameters than this
+SMALL_CNN_LIMIT = 20_000  # exercises 5.4 and 5.5: the small CNN has fewer parameters
+# Notebook 05's course CNN, as the benchmark counted it (a test rebuilds the recipe to compare).
+COURSE_CNN_PARAMS = benchmark_summary("cnn")["params"]
 
 
 def _whole_number(value, what: str, case: str) -> int:
@@ -724,14 +729,144 @@ def _compare_pairs(answer, confusion: np.ndarray, count: int, case: str) -> None
 # --- 5.4 ---------------------------------------------------------------------------------------
 
 
-def training_budget() -> int:
-    """Epochs the 5.4 check gives ``train_small_cnn``: 5, on 6,000 images in fast mode too."""
-    return pick(full=5, fast=5)
+def build_small_cnn(function) -> CheckResult:
+    """Exercise 5.4: ``build_small_cnn()`` returns a new CNN for raw (28, 28) pixels, 10 softmax
+    outputs, fewer than SMALL_CNN_LIMIT parameters; compiled or not, untrained."""
+
+    def test(function):
+        model = call(function)
+        _expect_a_built_model(model)
+        _expect_flattened_maps(model, "your model")
+        inspect_small_cnn(model, "your model")
+        layers = leaf_layers(model)
+        first_convolution = next(i for i, layer in enumerate(layers) if _is_convolution(layer))
+        _expect_pixels_rescaled(layers, first_convolution, "your model")
+        _expect_maps_left(layers, "your model")
+        _expect_probabilities(model, "your model")
+        _expect_a_new_model_each_call(function, model)
+        params = model.count_params()
+        return (
+            f"Correct: {params:,} parameters, {params / COURSE_CNN_PARAMS:.0%} of the course CNN's "
+            f"{COURSE_CNN_PARAMS:,}; raw pixels in, 10 probabilities out. Now train it (exercise 5.5)."
+        )
+
+    return run_check("5.4", function, test)
 
 
-def accuracy_bar() -> float:
-    """Test accuracy the small CNN must reach with that budget."""
-    return pick(full=0.99, fast=0.95)
+def _expect_a_built_model(model) -> None:
+    """A keras.Model, not None, a list of layers, or the class or function that would make one."""
+    import keras
+
+    if model is None:
+        raise Hint("your function returned None: did you forget to `return` the model?")
+    if (
+        isinstance(model, (list, tuple))
+        and model
+        and all(isinstance(part, keras.layers.Layer) for part in model)
+    ):
+        raise Hint("you returned a list of layers: wrap it in a model, keras.Sequential([...]).")
+    if isinstance(model, type) or (callable(model) and not isinstance(model, keras.layers.Layer)):
+        name = getattr(model, "__name__", type(model).__name__)
+        raise Hint(
+            f"you returned {name} itself, not a model: return the model it builds, e.g. "
+            "keras.Sequential([...]) with its layers inside."
+        )
+    if not isinstance(model, keras.Model):
+        raise Hint(f"expected a keras.Model, but got a {type(model).__name__}.")
+
+
+def _expect_flattened_maps(model, whose: str) -> None:
+    """A model for raw images whose output keeps image axes lacks a Flatten before its Dense layer."""
+    try:
+        input_shape, output_shape = tuple(model.input_shape), tuple(model.output_shape)
+    except (AttributeError, ValueError):
+        return  # expect_image_classifier explains it
+    if input_shape == (None, 28, 28) and len(output_shape) > 2:
+        raise Hint(
+            f"{whose} outputs shape {output_shape}: one prediction per position of the feature maps, "
+            "not one per image, because its Dense layer is applied to every position. Put a "
+            "keras.layers.Flatten() (or GlobalAveragePooling2D()) between the last convolution (or "
+            "pooling) and the Dense layer."
+        )
+
+
+def _expect_pixels_rescaled(layers: list, first_convolution: int, whose: str) -> None:
+    """Rescaling before the first convolution brings the pixels 0-255 to about 0-1 (or -1 to 1)."""
+    import keras
+
+    before = [
+        layer for layer in layers[:first_convolution] if isinstance(layer, keras.layers.Rescaling)
+    ]
+    if not before:
+        raise Hint(
+            f"{whose} should take raw pixels 0-255 and rescale them itself, like the course CNN: "
+            "start it with keras.layers.Rescaling(1 / 255) (before or after the Reshape)."
+        )
+    scale = float(np.prod([np.mean(np.asarray(layer.scale, dtype=float)) for layer in before]))
+    if 0.5 <= 255 * scale <= 2.5:
+        return
+    layers_text = (
+        "your Rescaling layer multiplies"
+        if len(before) == 1
+        else f"your {len(before)} Rescaling layers together multiply"
+    )
+    raise Hint(
+        f"{layers_text} the pixels by {scale:.3g}, so 255 becomes {255 * scale:.3g}: use a single "
+        "keras.layers.Rescaling(1 / 255), so that the pixels run from 0 to 1."
+    )
+
+
+def _expect_maps_left(layers: list, whose: str) -> None:
+    """No layer may shrink the feature maps to nothing (Keras builds such a model; fit then fails)."""
+    previous = (None, 28, 28)
+    for layer in layers:
+        try:
+            shape = tuple(layer.output.shape)
+        except Exception:
+            continue  # a layer used twice, or never called, has no single output
+        if any(size == 0 for size in shape[1:]):
+            raise Hint(
+                f"the layer {layer.name!r} of {whose} turns maps of shape {previous} into {shape}, "
+                "nothing left: too many poolings or 'valid' convolutions shrank the 28 x 28 digits. "
+                "Use fewer of them, padding='same', or smaller kernels."
+            )
+        previous = shape
+
+
+def _expect_probabilities(model, whose: str) -> None:
+    """On a few raw images the model gives one row of 10 probabilities per image."""
+    import keras
+
+    raw = np.random.default_rng(54).integers(0, 256, (5, 28, 28)).astype(np.uint8)
+    try:
+        outputs = keras.ops.convert_to_numpy(model(raw, training=False))
+    except Exception as error:
+        raise Hint(f"running {whose} on 5 raw images raised {describe_error(error)}") from None
+    if outputs.shape != (5, 10):
+        raise Hint(
+            f"on 5 raw images {whose} gave an output of shape {outputs.shape}; it should give one "
+            'row of 10 probabilities per image, (5, 10): end with Dense(10, activation="softmax").'
+        )
+    if not np.all(np.isfinite(outputs)):
+        raise Hint(
+            f"on 5 raw images {whose} gave NaN or infinite outputs: check its Rescaling layer and "
+            "any custom layer."
+        )
+    if outputs.min() < 0 or not np.allclose(outputs.sum(axis=1), 1, atol=1e-4):
+        raise Hint(
+            f"the outputs of {whose} are not probabilities (>= 0, adding up to 1 per image): give "
+            'the last Dense layer activation="softmax".'
+        )
+
+
+def _expect_a_new_model_each_call(function, model) -> None:
+    """Exercise 5.5 calls the builder to get a fresh model: it must not hand out one shared object."""
+    if call(function) is model:
+        raise Hint(
+            "your function returns the same model object every time it is called: it was built "
+            "once, outside the function. Build it inside build_small_cnn(), so that each call gives "
+            "a fresh, untrained model."
+        )
 
 
 _CONVOLUTIONS = ("Conv2D", "SeparableConv2D", "DepthwiseConv2D")
@@ -832,6 +967,19 @@ def _expect_few_parameters(model, layers: list, whose: str) -> None:
     )
 
 
+# --- 5.5 ---------------------------------------------------------------------------------------
+
+
+def training_budget() -> int:
+    """Epochs the 5.5 check gives ``train_small_cnn``: 5, on 6,000 images in fast mode too."""
+    return pick(full=5, fast=5)
+
+
+def accuracy_bar() -> float:
+    """Test accuracy the small CNN must reach with that budget."""
+    return pick(full=0.99, fast=0.95)
+
+
 def _accuracy(model, images: np.ndarray, labels: np.ndarray, training: bool = False) -> float:
     import keras
 
@@ -848,7 +996,7 @@ def _accuracy(model, images: np.ndarray, labels: np.ndarray, training: bool = Fa
 
 
 def train_small_cnn(function) -> CheckResult:
-    """Exercise 5.4: ``train_small_cnn(x, y, epochs)`` returns a CNN with < SMALL_CNN_LIMIT parameters, trained on
+    """Exercise 5.5: ``train_small_cnn(x, y, epochs)`` returns a CNN with < SMALL_CNN_LIMIT parameters, trained on
     x, y for at most ``epochs`` epochs, that reaches :func:`accuracy_bar` on the MNIST test set."""
 
     def test(function):
@@ -872,7 +1020,7 @@ def train_small_cnn(function) -> CheckResult:
             "course CNN's table in the lesson."
         )
 
-    return run_check("5.4", function, test)
+    return run_check("5.5", function, test)
 
 
 @contextlib.contextmanager
@@ -932,7 +1080,8 @@ def _expect_trained(model, record) -> None:
     raise Hint(
         f"your function called fit ({plural(record.epochs, 'epoch')} in all), but the model you "
         "returned has not been trained (its optimizer has not taken a single step): it is not the "
-        "model that fit trained. Return the same model object you passed to fit."
+        "model that fit trained. Return the same model object you passed to fit (calling "
+        "build_small_cnn() again gives a fresh, untrained one)."
     )
 
 

@@ -16,9 +16,10 @@ import numpy as np
 
 from ..check_results import CheckResult
 from . import loading
+from .errors import describe_error
 from .framework import Hint, as_array, call, expect_image_classifier, expect_shape, run_check
-from .mistakes import Mistake, matching_mistake, plural, same
-from .models import activation_name, leaf_layers, position_of
+from .mistakes import Mistake, matching_mistake, same
+from .models import activation_name, leaf_layers
 
 
 def _where(index: tuple) -> str:
@@ -518,6 +519,23 @@ def _compare_scaled(function, x: np.ndarray, low: float, high: float) -> None:
 
 # --- 2.4 ---------------------------------------------------------------------------------------
 
+# MNIST's own statistics, which a model built from other training images must not use: the raw
+# training and test sets', and the training set's after dividing by 255 (the well-known 0.1307, 0.3081).
+MNIST_TRAIN_MEAN, MNIST_TRAIN_STD = 33.318421, 78.567490
+MNIST_TEST_MEAN, MNIST_TEST_STD = 33.791224, 79.172463
+MNIST_SCALED_MEAN, MNIST_SCALED_STD = 0.1307, 0.3081
+
+# Layers whose numbers come from data (adapt, or training) rather than from the student's code: a
+# mistake made with one of them only matches a model that has one too.
+_STATISTICS_LAYERS = ("Normalization", "LayerNormalization", "BatchNormalization")
+
+
+def _layer(name: str, *args, **kwargs) -> object:
+    """``keras.layers.<name>(*args, **kwargs)``, importing Keras only when a model is built."""
+    import keras
+
+    return getattr(keras.layers, name)(*args, **kwargs)
+
 
 def _classifier(*preprocessing) -> object:
     """The exercise's model with ``preprocessing`` layers between the input and Flatten."""
@@ -533,202 +551,427 @@ def _classifier(*preprocessing) -> object:
     )
 
 
-def _rescaled_classifier(scale: float, offset: float = 0.0) -> Callable[[], object]:
-    """A wrong ``build_rescaling_model``: the exercise's model with ``Rescaling(scale, offset)``."""
+def _rescaling_model(scale, offset=0.0) -> object:
+    """The exercise's model with ``Rescaling(scale, offset)`` first: ``x * scale + offset``."""
+    return _classifier(_layer("Rescaling", scale=scale, offset=offset))
 
-    def build():
-        import keras
 
-        return _classifier(keras.layers.Rescaling(scale, offset=offset))
+def _standardized_with(statistics: Callable[[np.ndarray], tuple]) -> Callable[[np.ndarray], object]:
+    """A wrong ``build_standardizing_model``: it standardizes the raw pixels, in one Rescaling
+    layer, with the mean and std that ``statistics(train_images)`` returns."""
+
+    def build(train_images):
+        mean, std = statistics(train_images)
+        return _rescaling_model(1 / std, -mean / std)
 
     return build
 
 
-RESCALING_MISTAKES: list[Mistake] = [
+MNIST_STATISTICS_TIP = (
+    "compute them inside your function from the train_images it receives, np.mean(train_images) "
+    "and np.std(train_images): then the model fits whatever images it is built for."
+)
+
+STANDARDIZING_MODEL_MISTAKES: list[Mistake] = [
     Mistake(
-        "times-255",
-        _rescaled_classifier(255),
-        "Rescaling(255) MULTIPLIES every pixel by 255. The scale is the factor each value "
-        "is multiplied by: use Rescaling(1 / 255).",
+        "divide-by-255-only",
+        lambda train_images: _rescaling_model(1 / 255),
+        "your model scales the pixels to [0, 1] (Rescaling(1 / 255)), but does not standardize "
+        "them: the first Dense layer should receive (x - mean) / std, with the mean and std of "
+        "train_images.",
     ),
     Mistake(
-        "over-256",
-        _rescaled_classifier(1 / 256),
-        "Rescaling(1 / 256) turns the brightest pixel, 255, into 0.9961, not 1.0: the pixels run "
-        "from 0 to 255, so use Rescaling(1 / 255).",
+        "offset-not-divided",
+        lambda train_images: _rescaling_model(1 / train_images.std(), -train_images.mean()),
+        "your model computes x / std - mean, not (x - mean) / std: Rescaling multiplies first, "
+        "then adds (x * scale + offset), so the mean must be divided by the std too: "
+        "offset=-mean / std.",
     ),
     Mistake(
-        "minus-one-to-one",
-        _rescaled_classifier(1 / 127.5, offset=-1),
-        "Rescaling(1 / 127.5, offset=-1) maps the pixels 0 to 255 onto [-1, 1]; this exercise "
-        "asks for [0, 1]: use Rescaling(1 / 255), without an offset.",
+        "offset-sign",
+        lambda train_images: _rescaling_model(
+            1 / train_images.std(), train_images.mean() / train_images.std()
+        ),
+        "your model ADDS the mean, (x + mean) / std: the offset needs a minus sign, "
+        "offset=-mean / std.",
     ),
     Mistake(
-        "scale-zero",
-        _rescaled_classifier(1 // 255),
-        "your Rescaling has scale 0, so every pixel becomes 0 (`1 // 255` is integer division, "
-        "which gives 0): use Rescaling(1 / 255), with `/`.",
+        "scale-std-offset-mean",
+        lambda train_images: _rescaling_model(train_images.std(), train_images.mean()),
+        "Rescaling(scale=std, offset=mean) computes x * std + mean: Rescaling multiplies by scale, "
+        "then adds offset. Write (x - mean) / std as x * (1 / std) + (-mean / std): "
+        "scale=1 / std, offset=-mean / std.",
+    ),
+    Mistake(
+        "no-std",
+        lambda train_images: _rescaling_model(1, -train_images.mean()),
+        "your model subtracts the mean but does not divide by the std: (x - mean) / std, that is "
+        "scale=1 / std and offset=-mean / std.",
+    ),
+    Mistake(
+        "no-mean",
+        lambda train_images: _rescaling_model(1 / train_images.std()),
+        "your model divides by the std but does not subtract the mean: (x - mean) / std, that is "
+        "scale=1 / std and offset=-mean / std.",
+    ),
+    Mistake(
+        "variance",
+        lambda train_images: _rescaling_model(
+            1 / train_images.var(), -train_images.mean() / train_images.var()
+        ),
+        "your model divides by the variance (the std squared): divide by the standard deviation, "
+        "np.std(train_images).",
+    ),
+    Mistake(
+        "normalization-not-adapted",
+        lambda train_images: _classifier(_layer("Normalization", axis=None)),
+        "your Normalization layer was never adapted, so it passes the raw pixels on unchanged (its "
+        "mean is 0 and its variance 1): call its adapt(train_images) before returning the model, "
+        "or give it the numbers, Normalization(mean=..., variance=..., axis=None).",
+    ),
+    Mistake(
+        "batch-normalization",
+        lambda train_images: _classifier(_layer("BatchNormalization")),
+        "BatchNormalization learns its statistics while the model trains (before that it passes "
+        "the raw pixels on almost unchanged) and standardizes each batch by its own: this exercise "
+        "asks for the fixed mean and std of train_images, e.g. "
+        "Rescaling(scale=1 / std, offset=-mean / std).",
+    ),
+    Mistake(
+        "raw-pixels",
+        lambda train_images: _classifier(),
+        "the first Dense layer receives the raw pixels 0 to 255: nothing in your model "
+        "standardizes them. Put a layer right after the input that computes (x - mean) / std with "
+        "the mean and std of train_images, e.g. Rescaling(scale=1 / std, offset=-mean / std).",
+    ),
+    Mistake(
+        "normalization-default-axis",
+        # What Normalization() adapted on train_images holds, given directly (adapt is slow)
+        lambda train_images: _classifier(
+            _layer(
+                "Normalization",
+                mean=train_images.mean(axis=(0, 1)),
+                variance=train_images.var(axis=(0, 1)),
+            )
+        ),
+        "your Normalization layer keeps a mean and std per value of the last axis (the default, "
+        "axis=-1: here one pair per pixel column, 28 pairs). This exercise asks for ONE mean and "
+        "ONE std over all the pixels: Normalization(axis=None).",
+    ),
+    Mistake(
+        "per-pixel",
+        lambda train_images: _rescaling_model(
+            1 / train_images.std(axis=0), -train_images.mean(axis=0) / train_images.std(axis=0)
+        ),
+        "your model standardizes each pixel position with its own mean and std (784 pairs, as "
+        "axis=0 gives). This exercise asks for ONE mean and ONE std over all the values of "
+        "train_images: np.mean(train_images), np.std(train_images).",
+    ),
+    Mistake(
+        "per-image",
+        lambda train_images: _classifier(_layer("LayerNormalization", axis=(1, 2))),
+        "LayerNormalization standardizes each image by its OWN mean and std (and learns a scale "
+        "and shift while training). This exercise asks for the same numbers for every image: the "
+        "mean and std of train_images, e.g. Rescaling(scale=1 / std, offset=-mean / std).",
+    ),
+    Mistake(
+        "first-image",
+        _standardized_with(lambda train_images: (train_images[0].mean(), train_images[0].std())),
+        "your model uses the mean and std of the first training image only: compute them over all "
+        "the values of train_images, np.mean(train_images) and np.std(train_images).",
+    ),
+    Mistake(
+        "statistics-of-scaled",
+        _standardized_with(
+            lambda train_images: ((train_images / 255).mean(), (train_images / 255).std())
+        ),
+        "your model standardizes the raw pixels with the mean and std of train_images / 255. The "
+        "model receives raw pixels, 0 to 255: use the statistics of the raw train_images (or put "
+        "Rescaling(1 / 255) first, then standardize what it gives with those of train_images / 255).",
+    ),
+    Mistake(
+        "scaled-then-raw-statistics",
+        lambda train_images: _classifier(
+            _layer("Rescaling", 1 / 255),
+            _layer(
+                "Rescaling",
+                scale=1 / train_images.std(),
+                offset=-train_images.mean() / train_images.std(),
+            ),
+        ),
+        "your model divides by 255 first, then standardizes with the mean and std of the RAW "
+        "train_images. The second layer receives values in [0, 1], so it needs the statistics of "
+        "train_images / 255 (or drop Rescaling(1 / 255) and keep the raw statistics).",
+    ),
+    Mistake(
+        "mnist-training-statistics",
+        _standardized_with(lambda train_images: (MNIST_TRAIN_MEAN, MNIST_TRAIN_STD)),
+        "your model uses MNIST's training mean and std (33.32 and 78.57, typed in or computed from "
+        "x_train) instead of those of the train_images your function receives: "
+        + MNIST_STATISTICS_TIP,
+    ),
+    Mistake(
+        "mnist-test-statistics",
+        _standardized_with(lambda train_images: (MNIST_TEST_MEAN, MNIST_TEST_STD)),
+        "your model uses the mean and std of MNIST's TEST set (33.79 and 79.17): the statistics "
+        "must come from the training images, here the train_images your function receives: "
+        + MNIST_STATISTICS_TIP,
+    ),
+    Mistake(
+        "mnist-scaled-statistics",
+        _standardized_with(lambda train_images: (MNIST_SCALED_MEAN, MNIST_SCALED_STD)),
+        "your model standardizes the raw pixels with 0.1307 and 0.3081: those are MNIST's mean and "
+        "std after dividing by 255, while the model receives raw pixels, 0 to 255. And they are "
+        "MNIST's, not those of train_images: " + MNIST_STATISTICS_TIP,
     ),
 ]
 
 
-def build_rescaling_model(function) -> CheckResult:
-    """Exercise 2.4: a model that takes raw (28, 28) pixels, rescales them with a Rescaling layer,
-    then Flatten -> Dense(10, softmax)."""
+def build_standardizing_model(function) -> CheckResult:
+    """Exercise 2.4: ``build_standardizing_model(train_images)`` returns an untrained model that takes
+    raw (28, 28) pixels, standardizes them with the ONE mean and std of train_images, then
+    Flatten -> Dense(10, softmax)."""
 
     def test(function):
-        import keras
-
-        model = call(function)
-        if model is None:
-            raise Hint(
-                "build_rescaling_model() returned None: did it forget to `return` the model?"
-            )
-        if not isinstance(model, keras.Model):
-            raise Hint(
-                f"build_rescaling_model() should return a keras.Model, but it returned a {type(model).__name__}."
-            )
-        flat_tip = (
-            " The model should take raw images; its Flatten layer turns each one into 784 numbers."
-        )
-        expect_image_classifier(model, "the model", {(None, 784): flat_tip})
-        layers = leaf_layers(model)
-        raw = _raw_pixels()
-        _expect_one_rescaling_first(model, layers, raw)
-        _expect_unit_range(model, layers, raw)
-        _expect_probabilities(model, layers, raw)
+        cases = _standardizing_cases()
+        for train_images, raw in cases:
+            _check_standardizing_model(function, train_images, raw)
+        pairs = "; ".join(f"mean {train.mean():.2f}, std {train.std():.2f}" for train, _ in cases)
         return (
-            "Correct: the model takes raw pixels, scales them by 1/255 itself and outputs 10 "
-            "probabilities. Saved with the model, the scaling can't be forgotten at prediction time."
+            "Correct: raw pixels in, standardized inside the model with the training mean and "
+            f"standard deviation of the arrays the check gave you ({pairs}: one pair per call, "
+            "none of them MNIST's), 10 probabilities out."
         )
 
     return run_check("2.4", function, test)
 
 
-def _raw_pixels() -> np.ndarray:
-    """Five random raw images, with a black (0) and a white (255) pixel in each."""
-    raw = np.random.default_rng(24).integers(0, 256, (5, 28, 28)).astype(np.float32)
-    raw[:, 0, 0], raw[:, -1, -1] = 0, 255
-    return raw
+def _fake_images(rng: np.random.Generator, count: int, mean: float, std: float) -> np.ndarray:
+    """uint8 images of a bright blob, brighter in some images than in others, with noise; their
+    values have about ``mean`` and ``std``: ``_fake_images(rng, 5, mean=60, std=40)``."""
+    rows, columns = np.mgrid[:28, :28]
+    blob = np.exp(-((rows - 13.5) ** 2 + (columns - 13.5) ** 2) / 50)
+    values = blob * rng.uniform(0.3, 1.7, (count, 1, 1)) + rng.normal(0, 0.3, (count, 28, 28))
+    values = (values - values.mean()) / values.std() * std + mean
+    return np.clip(np.rint(values), 0, 255).astype(np.uint8)
+
+
+def _standardizing_cases() -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train_images, raw test images as float32): dark, bright and few training images, none with
+    MNIST's statistics (mean 33.32, std 78.57), so numbers typed into the model fail.
+
+    Each training set has 6,272 values or more, so a std with ddof=1 is as right as ddof=0; each
+    image varies in brightness and space, so per-image and per-pixel statistics differ from the
+    overall ones.
+    """
+    rng = np.random.default_rng(24)
+    cases = []
+    for count, mean, std in [(200, 60, 40), (100, 150, 20), (8, 100, 60)]:
+        train = _fake_images(rng, count, mean, std)
+        raw = _fake_images(rng, 6, mean, std).astype(np.float32)
+        cases.append((train, raw))
+    return cases
+
+
+def _check_standardizing_model(function, train_images: np.ndarray, raw: np.ndarray) -> None:
+    """Raise a hint unless ``function(train_images)`` builds the exercise's model for these images."""
+    given = train_images.copy()
+    model = call(function, given)
+    if not np.array_equal(given, train_images):
+        raise Hint(
+            "your function changed the train_images passed to it (an in-place `-=`, shuffle or "
+            "sort?): read the statistics from it, but leave the array itself as it is."
+        )
+    _expect_model(model)
+    flat_tip = (
+        " The model should take raw images; its Flatten layer turns each one into 784 numbers."
+    )
+    expect_image_classifier(model, "the model", {(None, 784): flat_tip})
+    try:
+        received = _received(model, raw)
+    except Hint:
+        raise
+    except Exception as error:
+        raise Hint(
+            f"calling your model on a batch of raw images raised {describe_error(error)}"
+        ) from None
+    mean, std = float(train_images.mean()), float(train_images.std())
+    expected = (raw.reshape(len(raw), -1).astype(np.float64) - mean) / std
+    if not _seen_close(received.values, expected):
+        _diagnose_standardizing(model, received, expected, train_images, raw)
+    _expect_probabilities(received.outputs, leaf_layers(model))
+
+
+def _expect_model(model) -> None:
+    import keras
+
+    if model is None:
+        raise Hint(
+            "build_standardizing_model(train_images) returned None: did it forget to `return` the model?"
+        )
+    if isinstance(model, type):
+        raise Hint(
+            f"your function returned the class {model.__name__} itself, not a model: call it, "
+            "e.g. keras.Sequential([...]), and return the model it builds."
+        )
+    if isinstance(model, keras.Model):
+        return
+    if isinstance(model, keras.layers.Layer):
+        raise Hint(
+            f"your function returned a {type(model).__name__} layer, not a model: put the layers "
+            "together, keras.Sequential([keras.Input(shape=(28, 28)), ...]), and return that."
+        )
+    raise Hint(
+        "build_standardizing_model(train_images) should return a keras.Model, but it returned "
+        f"a {type(model).__name__}."
+    )
+
+
+class _Received:
+    """What the first Dense layer (``receiver``) of a model receives for some raw images, one
+    row per image; the model's ``outputs``; and the ``kinds`` of data-fed layers before it."""
+
+    def __init__(self, values: np.ndarray, receiver: str, kinds: frozenset, outputs: np.ndarray):
+        self.values, self.receiver, self.kinds, self.outputs = values, receiver, kinds, outputs
 
 
 def _learns(layer) -> bool:
     return bool(layer.trainable_weights)
 
 
-def _what_learning_layers_see(layers: list, raw: np.ndarray) -> np.ndarray | None:
-    """The values the first layer that learns receives for ``raw``, one row per image; None
-    when the layers do not form a chain that can be run one after the other."""
+def _receiving_layer(layers: list) -> int:
+    """The index of the first Dense layer, else of the first layer that learns."""
     import keras
 
-    values = raw
-    try:
-        for layer in layers:
-            if _learns(layer):
-                break
-            values = layer(values)
-    except Exception:
-        return None
-    return keras.ops.convert_to_numpy(values).reshape(len(raw), -1)
-
-
-def _expect_one_rescaling_first(model, layers: list, raw: np.ndarray) -> None:
-    import keras
-
-    rescalings = [layer for layer in layers if isinstance(layer, keras.layers.Rescaling)]
-    if not rescalings:
-        raise Hint(_no_rescaling_hint(model, layers, raw))
-    if len(rescalings) > 1:
-        raise Hint(
-            f"the model has {plural(len(rescalings), 'Rescaling layer')}: one, "
-            "Rescaling(1 / 255), is enough."
-        )
-    position = position_of(layers, keras.layers.Rescaling)
-    learning = [layer for layer in layers[:position] if _learns(layer)]
-    if learning:
-        raise Hint(
-            f"the Rescaling layer comes after {type(learning[0]).__name__}, a layer that learns: "
-            "it must come first, right after the input, so every layer that learns sees values "
-            "in [0, 1]."
-        )
-
-
-def _no_rescaling_hint(model, layers: list, raw: np.ndarray) -> str:
-    import keras
-
-    seen = _what_learning_layers_see(layers, raw)
-    if any(isinstance(layer, keras.layers.Lambda) for layer in layers):
-        divides = seen is not None and np.allclose(seen, raw.reshape(len(raw), -1) / 255, atol=1e-5)
-        what = (
-            "its Lambda layer does divide by 255, but" if divides else "it has a Lambda layer, and"
-        )
-        return (
-            f"the model has no Rescaling layer: {what} Keras refuses to load a Lambda layer back "
-            "from a saved model (it holds Python code; see safe_mode), so the scaling would not "
-            "survive saving. Use keras.layers.Rescaling(1 / 255) instead."
-        )
-    if any(isinstance(layer, keras.layers.Normalization) for layer in layers):
-        unchanged = seen is not None and np.allclose(seen, raw.reshape(len(raw), -1))
-        what = (
-            "was never adapted, so it passes the raw pixels on unchanged (mean 0, variance 1)"
-            if unchanged
-            else "standardizes (mean 0, std 1) rather than scaling to [0, 1]"
-        )
-        return (
-            f"the model has no Rescaling layer: its Normalization layer {what}. This exercise "
-            "asks for the fixed scaling keras.layers.Rescaling(1 / 255), right after the input."
-        )
-    tip = (
-        ""
-        if isinstance(model, keras.Sequential)
-        else " (with the functional API, call the next layer on the Rescaling layer's output: a "
-        "layer whose output is not used is not part of the model)"
-    )
-    return (
-        "the model has no Rescaling layer: add keras.layers.Rescaling(1 / 255) right after "
-        f"the input, so the model itself turns raw 0-255 pixels into 0-1{tip}."
-    )
-
-
-def _expect_unit_range(model, layers: list, raw: np.ndarray) -> None:
-    """Raise a hint unless the first layer that learns receives raw / 255."""
-    import keras
-
-    expected = raw.reshape(len(raw), -1) / 255
-    seen = _what_learning_layers_see(layers, raw)
-    if seen is None:  # not a chain: judge the Rescaling layer by its own numbers
-        layer = layers[position_of(layers, keras.layers.Rescaling)]
-        seen = raw.reshape(len(raw), -1) * float(np.asarray(layer.scale)) + float(
-            np.asarray(layer.offset)
-        )
-
-    def agree(seen, wrong_model):
-        return _seen_close(seen, _what_learning_layers_see(leaf_layers(wrong_model), raw))
-
-    if _seen_close(seen, expected):
-        return
-    mistake = matching_mistake(seen, RESCALING_MISTAKES, (), agree)
-    if mistake is not None:
-        raise Hint(mistake.hint)
-    black, white = seen[0, 0], seen[0, -1]
+    for wanted in (lambda layer: isinstance(layer, keras.layers.Dense), _learns):
+        for index, layer in enumerate(layers):
+            if wanted(layer):
+                return index
     raise Hint(
-        f"before its first layer that learns, your model turns the pixel values 0 and 255 into "
-        f"{black:.6g} and {white:.6g}; they should become 0 and 1: use Rescaling(1 / 255)."
+        'the model has no Dense layer: end it with Flatten, then Dense(10, activation="softmax").'
     )
+
+
+def _received(model, raw: np.ndarray) -> _Received:
+    """Run ``model`` on ``raw`` and record what its first Dense layer receives.
+
+    The whole model runs, so every way of standardizing counts: layers, nested blocks, and the
+    operations a functional model applies to its tensors (``(inputs - mean) / std``), which are
+    not layers at all.
+    """
+    import keras
+
+    layers = leaf_layers(model)
+    index = _receiving_layer(layers)
+    receiver = layers[index]
+    recorded = []
+    original = receiver.call
+
+    def recording_call(inputs, *args, **kwargs):
+        recorded.append(keras.ops.convert_to_numpy(inputs))
+        return original(inputs, *args, **kwargs)
+
+    object.__setattr__(receiver, "call", recording_call)
+    try:
+        outputs = keras.ops.convert_to_numpy(model(raw, training=False))
+    finally:
+        object.__delattr__(receiver, "call")
+    if not recorded:
+        raise Hint(
+            f"the model's {type(receiver).__name__} layer is not used when the model runs: with the "
+            "functional API, call each layer on the previous layer's output."
+        )
+    kinds = frozenset(
+        type(layer).__name__
+        for layer in layers[:index]
+        if type(layer).__name__ in _STATISTICS_LAYERS
+    )
+    return _Received(recorded[0].reshape(len(raw), -1), type(receiver).__name__, kinds, outputs)
 
 
 def _seen_close(seen: np.ndarray, other: np.ndarray | None) -> bool:
+    """Equal up to float32 rounding and the difference between a std with ddof=0 and ddof=1."""
     return (
         other is not None
         and seen.shape == other.shape
-        and bool(np.allclose(seen, other, rtol=1e-3, atol=1e-4))
+        and bool(np.allclose(seen, other, rtol=1e-3, atol=1e-3))
     )
 
 
-def _expect_probabilities(model, layers: list, raw: np.ndarray) -> None:
+def _diagnose_standardizing(model, received: _Received, expected, train_images, raw) -> None:
+    """Raise the hint of the known mistake behind ``received``, else say what differs."""
     import keras
 
-    probabilities = keras.ops.convert_to_numpy(model(raw, training=False))
+    layers = leaf_layers(model)
+    index = _receiving_layer(layers)
+    later = [
+        layer
+        for layer in layers[index + 1 :]
+        if isinstance(layer, (keras.layers.Rescaling, keras.layers.Normalization))
+    ]
+    if later:
+        raise Hint(
+            f"your {type(later[0]).__name__} layer comes after {received.receiver}, a layer that "
+            "learns: standardize first, right after the input, so every layer that learns "
+            "receives standardized pixels."
+        )
+
+    def agree(received, wrong_model):
+        try:
+            wrong = _received(wrong_model, raw)
+        except Exception:
+            return False
+        return wrong.kinds <= received.kinds and _seen_close(received.values, wrong.values)
+
+    with np.errstate(all="ignore"):
+        mistake = matching_mistake(received, STANDARDIZING_MODEL_MISTAKES, (train_images,), agree)
+    if mistake is not None:
+        raise Hint(mistake.hint)
+    raise Hint(_what_differs(received, expected, train_images, raw))
+
+
+def _what_differs(received: _Received, expected: np.ndarray, train_images, raw) -> str:
+    """The first value the model gets wrong, and its mean and std when those differ too."""
+    mean, std = train_images.mean(), train_images.std()
+    start = (
+        f"for training images with mean {mean:.2f} and std {std:.2f}, the first {received.receiver} "
+        f"layer should receive (x - {mean:.2f}) / {std:.2f} for every raw pixel x"
+    )
+    got = received.values
+    if got.shape != expected.shape:
+        return (
+            f"{start}, {expected.shape[1]} values per image, but it receives {got.shape[1]}: "
+            "standardize the (28, 28) pixels, then Flatten them."
+        )
+    image, position = _first_index(~np.isclose(got, expected, rtol=1e-3, atol=1e-3))
+    row, column = divmod(position, 28)
+    message = (
+        f"{start}. In the check's test image {image}, the raw pixel [{row}, {column}] is "
+        f"{raw[image, row, column]:g}: it should become {expected[image, position]:.4g}, but your "
+        f"model makes it {got[image, position]:.4g}."
+    )
+    stats = [
+        (_two_decimals(got.mean()), _two_decimals(expected.mean())),
+        (_two_decimals(got.std()), _two_decimals(expected.std())),
+    ]
+    if any(yours != right for yours, right in stats):
+        (got_mean, right_mean), (got_std, right_std) = stats
+        message += (
+            f" Over all these images, what it receives has mean {got_mean} and std {got_std}; "
+            f"(x - {mean:.2f}) / {std:.2f} gives mean {right_mean} and std {right_std}."
+        )
+    return message
+
+
+def _two_decimals(value: float) -> str:
+    """``value`` with two decimals, and no minus sign on a zero: ``_two_decimals(-0.001)`` is "0.00"."""
+    text = f"{value:.2f}"
+    return "0.00" if text == "-0.00" else text
+
+
+def _expect_probabilities(probabilities: np.ndarray, layers: list) -> None:
+    import keras
+
     if probabilities.min() >= 0 and np.allclose(probabilities.sum(axis=1), 1, atol=1e-5):
         return
     dense = [i for i, layer in enumerate(layers) if isinstance(layer, keras.layers.Dense)]
