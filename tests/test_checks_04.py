@@ -589,7 +589,7 @@ def small_cnn():
         (small_cnn, "convolution"),
         (lambda: [keras.layers.Flatten(), keras.layers.Dense(10)], "wrap it in a model"),
         (lambda: None, "did you forget to `return` the model"),
-        (lambda: keras.Sequential, "expected a keras.Model"),
+        (lambda: keras.Sequential, "itself, not a model"),
     ],
     ids=[
         "128-units",

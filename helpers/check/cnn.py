@@ -33,7 +33,7 @@ from .framework import (
     train_within_budget,
 )
 from .mistakes import Mistake, matching_mistake, plural
-from .models import activation_name, leaf_layers
+from .models import activation_name, expect_a_model, leaf_layers
 
 SMALL_CNN_LIMIT = 20_000  # exercises 5.4 and 5.5: the small CNN has fewer parameters
 # Notebook 05's course CNN, as the benchmark counted it (a test rebuilds the recipe to compare).
@@ -735,7 +735,7 @@ def build_small_cnn(function) -> CheckResult:
 
     def test(function):
         model = call(function)
-        _expect_a_built_model(model)
+        expect_a_model(model)
         _expect_flattened_maps(model, "your model")
         inspect_small_cnn(model, "your model")
         layers = leaf_layers(model)
@@ -751,28 +751,6 @@ def build_small_cnn(function) -> CheckResult:
         )
 
     return run_check("5.4", function, test)
-
-
-def _expect_a_built_model(model) -> None:
-    """A keras.Model, not None, a list of layers, or the class or function that would make one."""
-    import keras
-
-    if model is None:
-        raise Hint("your function returned None: did you forget to `return` the model?")
-    if (
-        isinstance(model, (list, tuple))
-        and model
-        and all(isinstance(part, keras.layers.Layer) for part in model)
-    ):
-        raise Hint("you returned a list of layers: wrap it in a model, keras.Sequential([...]).")
-    if isinstance(model, type) or (callable(model) and not isinstance(model, keras.layers.Layer)):
-        name = getattr(model, "__name__", type(model).__name__)
-        raise Hint(
-            f"you returned {name} itself, not a model: return the model it builds, e.g. "
-            "keras.Sequential([...]) with its layers inside."
-        )
-    if not isinstance(model, keras.Model):
-        raise Hint(f"expected a keras.Model, but got a {type(model).__name__}.")
 
 
 def _expect_flattened_maps(model, whose: str) -> None:

@@ -31,7 +31,7 @@ from .framework import (
     train_within_budget,
 )
 from .mistakes import Mistake, matching_mistake, plural
-from .models import activation_name, leaf_layers
+from .models import activation_name, expect_a_model, leaf_layers
 
 # Notebook 04's build_mlp(), as the benchmark counted it (a test rebuilds the recipe to compare).
 COURSE_MLP_PARAMS = benchmark_summary("mlp")["params"]
@@ -584,7 +584,7 @@ def inspect_small_mlp(model, whose: str = "your model") -> None:
     are all fine; ``inspect_small_mlp(build_small_mlp())``."""
     import keras
 
-    _expect_a_model(model)
+    expect_a_model(model)
     layers = leaf_layers(model)
     if any("Conv" in type(layer).__name__ for layer in layers):
         raise Hint(
@@ -609,21 +609,6 @@ def inspect_small_mlp(model, whose: str = "your model") -> None:
             )
     _expect_few_parameters(model, [layers[index] for index in dense], whose)
     _expect_probabilities(model, whose)
-
-
-def _expect_a_model(model) -> None:
-    import keras
-
-    if model is None:
-        raise Hint("your function returned None: did you forget to `return` the model?")
-    if (
-        isinstance(model, (list, tuple))
-        and model
-        and all(isinstance(m, keras.layers.Layer) for m in model)
-    ):
-        raise Hint("you returned a list of layers: wrap it in a model, keras.Sequential([...]).")
-    if not isinstance(model, keras.Model):
-        raise Hint(f"expected a keras.Model, but got a {type(model).__name__}.")
 
 
 def _expect_flat_input_to_dense(model, layers: list, dense: list[int], whose: str) -> None:

@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .framework import Hint
+
 # Layers that pass values through without changing what the activation of a Dense layer is.
 _TRANSPARENT = (
     "Dropout",
@@ -126,3 +128,26 @@ def recording_fits() -> Iterator[TrainingRecord]:
         yield record
     finally:
         keras.Model.fit = original_fit
+
+
+def expect_a_model(model) -> None:
+    """Raise a hint unless ``model`` is a keras.Model (not None, a list of layers, or the class or
+    function that would make one); ``expect_a_model(build_small_cnn())``."""
+    import keras
+
+    if model is None:
+        raise Hint("your function returned None: did you forget to `return` the model?")
+    if (
+        isinstance(model, (list, tuple))
+        and model
+        and all(isinstance(part, keras.layers.Layer) for part in model)
+    ):
+        raise Hint("you returned a list of layers: wrap it in a model, keras.Sequential([...]).")
+    if isinstance(model, type) or (callable(model) and not isinstance(model, keras.layers.Layer)):
+        name = getattr(model, "__name__", type(model).__name__)
+        raise Hint(
+            f"you returned {name} itself, not a model: return the model it builds, e.g. "
+            "keras.Sequential([...]) with its layers inside."
+        )
+    if not isinstance(model, keras.Model):
+        raise Hint(f"expected a keras.Model, but got a {type(model).__name__}.")
