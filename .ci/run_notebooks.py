@@ -1,11 +1,13 @@
 """Run notebooks top to bottom, each in a fresh kernel of this Python; fail if any cell raises.
 
-    COURSE_FAST=1 COURSE_DATA_DIR=../shared/data .venv-colab/bin/python .ci/run_notebooks.py notebooks/*.ipynb solutions/*.ipynb
+    COURSE_FAST=1 COURSE_DATA_DIR=../shared/data .venv-colab/bin/python .ci/run_notebooks.py --jobs 2 notebooks/*.ipynb solutions/*.ipynb
 
 Each notebook runs from its own folder, like in Jupyter, in a kernel started from the
 interpreter running this script (whatever kernel specs are installed), so the packages it sees
 are this environment's. Outputs are not compared with the stored ones and the executed
-notebooks are not written anywhere. One line per notebook gives its seconds and OK or FAILED;
+notebooks are not written anywhere. ``--jobs N`` runs N notebooks at a time, each in a process
+of its own (most of a quick-mode notebook's time is kernel start-up, imports and compiling, which
+leave a second core idle). One line per notebook, in the order given, gives its seconds and OK or FAILED;
 for a failure the cell's source and its error follow. The exit status is 1 if any notebook
 failed. Needs nbclient, nbformat and ipykernel (the CI's Colab-shaped job installs them).
 """
@@ -13,9 +15,11 @@ failed. Needs nbclient, nbformat and ipykernel (the CI's Colab-shaped job instal
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import re
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -81,26 +85,37 @@ def indent(text: str) -> str:
     return "\n".join("    " + line for line in text.splitlines())
 
 
+def timed_run(path: Path, cell_timeout: int) -> tuple[float, str | None]:
+    """``run``, with the seconds it took: ``timed_run(Path("notebooks/01_loading_and_exploring.ipynb"), 900)``."""
+    started = time.monotonic()
+    report = run(path, cell_timeout)
+    return time.monotonic() - started, report
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument(
         "--cell-timeout", type=int, default=900, help="seconds one cell may take (default 900)"
     )
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="notebooks to run at the same time (default 1)"
+    )
     args = parser.parse_args(argv)
 
     print(f"kernel: {sys.executable} (Python {sys.version.split()[0]})", flush=True)
     failed = []
-    for path in args.notebooks:
-        started = time.monotonic()
-        report = run(path, args.cell_timeout)
-        print(
-            f"{time.monotonic() - started:7.1f} s  {'OK' if report is None else 'FAILED':6}  {path}",
-            flush=True,
-        )
-        if report is not None:
-            failed.append(path)
-            print(report, flush=True)
+    with ProcessPoolExecutor(
+        max_workers=max(1, args.jobs), mp_context=multiprocessing.get_context("spawn")
+    ) as pool:
+        timeouts = [args.cell_timeout] * len(args.notebooks)
+        for path, (seconds, report) in zip(
+            args.notebooks, pool.map(timed_run, args.notebooks, timeouts)
+        ):
+            print(f"{seconds:7.1f} s  {'OK' if report is None else 'FAILED':6}  {path}", flush=True)
+            if report is not None:
+                failed.append(path)
+                print(report, flush=True)
     print(f"notebooks: {len(args.notebooks) - len(failed)} passed, {len(failed)} failed")
     return 1 if failed else 0
 
