@@ -772,7 +772,10 @@ def test_train_small_mlp_not_done_while_the_builder_is_a_stub(small_budget):
         (lambda x, y, epochs: mlp_model(256), "203,530 parameters"),
         (trainer(epochs_used=3), "trained for 3 epochs in all, but the budget is epochs=2"),
         (train_twice, "fit was called 2 times: 2 + 2 epochs"),
-        (trainer(scale=255), "it divided x by 255, and the model's Rescaling layer divides again"),
+        (
+            trainer(scale=255),
+            "it divided x by 255, and the model's Rescaling layer divides by 255 again",
+        ),
         (train_then_return_a_fresh_model, "it is not the model your function trained"),
         (train_with_one_hot_loss, 'use loss="sparse_categorical_crossentropy"'),
     ],

@@ -13,10 +13,9 @@ the test set:
 
 from __future__ import annotations
 
-import contextlib
 import math
 import numbers
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -33,7 +32,7 @@ from .framework import (
     train_within_budget,
 )
 from .mistakes import Mistake, matching_mistake, plural
-from .models import activation_name, expect_a_model, leaf_layers
+from .models import activation_name, expect_a_model, expect_raw_pixels_to_fit, leaf_layers
 
 SMALL_CNN_LIMIT = 20_000  # exercises 5.4 and 5.5: the small CNN has fewer parameters
 # Notebook 05's course CNN, as the benchmark counted it (a test rebuilds the recipe to compare).
@@ -979,14 +978,11 @@ def train_small_cnn(function) -> CheckResult:
 
     def test(function):
         epochs = training_budget()
-        with _watching_fit_peaks() as peaks:
-            model, seconds, train_size, (x_test, y_test), record = train_within_budget(
-                function, epochs
-            )
+        model, seconds, train_size, (x_test, y_test), record = train_within_budget(function, epochs)
         inspect_small_cnn(model)
         expect_epochs_within(record, epochs)
         _expect_trained(model, record)
-        _expect_raw_pixels_to_fit(model, peaks)
+        expect_raw_pixels_to_fit(model, record)
         bar = accuracy_bar()
         score = _accuracy(model, x_test, y_test)
         if score < bar:
@@ -999,49 +995,6 @@ def train_small_cnn(function) -> CheckResult:
         )
 
     return run_check("5.5", function, test)
-
-
-@contextlib.contextmanager
-def _watching_fit_peaks() -> Iterator[list]:
-    """The largest pixel value of the images each ``keras.Model.fit`` in the block received (None
-    when they are not an array). ``train_within_budget`` counts epochs; this sees the data.
-
-    >>> with _watching_fit_peaks() as peaks:  # doctest: +SKIP
-    ...     model.fit(x / 255, y)
-    >>> peaks  # doctest: +SKIP
-    [1.0]
-    """
-    import keras
-
-    peaks: list = []
-    original_fit = keras.Model.fit
-
-    def watched_fit(self, *args, **kwargs):
-        x = args[0] if args else kwargs.get("x")
-        peaks.append(float(np.max(x)) if isinstance(x, np.ndarray) and x.size else None)
-        return original_fit(self, *args, **kwargs)
-
-    keras.Model.fit = watched_fit
-    try:
-        yield peaks
-    finally:
-        keras.Model.fit = original_fit
-
-
-def _expect_raw_pixels_to_fit(model, peaks: list) -> None:
-    """A model with its own Rescaling layer must be trained on the pixels 0-255, as it is tested."""
-    import keras
-
-    if not any(isinstance(layer, keras.layers.Rescaling) for layer in leaf_layers(model)):
-        return
-    divided = [peak for peak in peaks if peak is not None and 0 < peak <= 1 + 1e-6]
-    if divided:
-        raise Hint(
-            f"your function gave fit images whose pixels go up to {divided[0]:.3g}, not 255: it "
-            "divided x by 255, and the model's Rescaling layer divides by 255 again, so the model "
-            "learned from pixels between 0 and 0.004 (and the test images come in raw). Pass x to "
-            "fit as it is."
-        )
 
 
 def _expect_trained(model, record) -> None:

@@ -11,10 +11,6 @@ MNIST with a fixed budget, counting every epoch of every ``fit``, and scores it 
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-
 import numpy as np
 
 from ..check_results import CheckResult
@@ -31,7 +27,7 @@ from .framework import (
     train_within_budget,
 )
 from .mistakes import Mistake, matching_mistake, plural
-from .models import activation_name, expect_a_model, leaf_layers
+from .models import activation_name, expect_a_model, expect_raw_pixels_to_fit, leaf_layers
 
 # Notebook 04's build_mlp(), as the benchmark counted it (a test rebuilds the recipe to compare).
 COURSE_MLP_PARAMS = benchmark_summary("mlp")["params"]
@@ -741,52 +737,6 @@ def accuracy_bar() -> float:
     return pick(full=SMALL_MLP_BUDGET["full"][1], fast=SMALL_MLP_BUDGET["fast"][1])
 
 
-@dataclass
-class _FitInputs:
-    """Which models ``fit`` trained, and the largest value of the images each call received."""
-
-    models: list = field(default_factory=list)
-    peaks: list = field(default_factory=list)
-
-
-@contextlib.contextmanager
-def _watching_fit_inputs() -> Iterator[_FitInputs]:
-    """Note the model and the largest input value of every ``keras.Model.fit`` in the block.
-
-    (``train_within_budget`` counts the epochs; this sees what was trained, and on what.)
-
-    >>> with _watching_fit_inputs() as seen:  # doctest: +SKIP
-    ...     model.fit(x / 255, y)
-    >>> seen.peaks  # doctest: +SKIP
-    [1.0]
-    """
-    import keras
-
-    seen = _FitInputs()
-    original_fit = keras.Model.fit
-
-    def watched_fit(self, *args, **kwargs):
-        seen.models.append(self)
-        seen.peaks.append(_largest_value(args[0] if args else kwargs.get("x")))
-        return original_fit(self, *args, **kwargs)
-
-    keras.Model.fit = watched_fit
-    try:
-        yield seen
-    finally:
-        keras.Model.fit = original_fit
-
-
-def _largest_value(x) -> float | None:
-    """The largest value in ``x``, or None when it is not an array (a dataset, a generator)."""
-    if not (isinstance(x, np.ndarray) or hasattr(x, "numpy")):
-        return None
-    try:
-        return float(np.max(np.asarray(x)))
-    except Exception:
-        return None
-
-
 def train_small_mlp(function) -> CheckResult:
     """Exercise 4.5: ``train_small_mlp(x, y, epochs)`` returns the small MLP trained on x, y; it must pass
     :func:`inspect_small_mlp` and reach :func:`accuracy_bar` on the MNIST test set."""
@@ -795,10 +745,7 @@ def train_small_mlp(function) -> CheckResult:
         import keras
 
         epochs = training_budget()
-        with _watching_fit_inputs() as seen:
-            model, seconds, train_size, (x_test, y_test), record = train_within_budget(
-                function, epochs
-            )
+        model, seconds, train_size, (x_test, y_test), record = train_within_budget(function, epochs)
         if isinstance(model, keras.callbacks.History):
             raise Hint(
                 "you returned what model.fit returns, a History (the training curves): return the model itself."
@@ -807,11 +754,11 @@ def train_small_mlp(function) -> CheckResult:
             raise Hint("you returned a tuple: return only the trained model.")
         inspect_small_mlp(model, "the model you returned")
         expect_epochs_within(record, epochs)
-        _expect_raw_pixels_to_fit(seen)
+        expect_raw_pixels_to_fit(model, record)
         bar = accuracy_bar()
         score = _test_accuracy(model, x_test, y_test)
         if score < bar:
-            _explain_low_accuracy(model, seen, record, score, bar, epochs)
+            _explain_low_accuracy(model, record, score, bar, epochs)
         params = model.count_params()
         return (
             f"Correct: {score:.2%} test accuracy (the bar: {bar:.1%}) with {params:,} parameters, "
@@ -822,18 +769,7 @@ def train_small_mlp(function) -> CheckResult:
     return run_check("4.5", function, test)
 
 
-def _expect_raw_pixels_to_fit(seen: _FitInputs) -> None:
-    """The model rescales by itself, so fit must get the pixels 0-255, not x / 255."""
-    divided = [peak for peak in seen.peaks if peak is not None and 0 < peak <= 1 + 1e-6]
-    if divided:
-        raise Hint(
-            f"your function gave fit images whose pixels go up to {divided[0]:.3g}, not 255: it "
-            "divided x by 255, and the model's Rescaling layer divides again, so the model learned "
-            "from pixels between 0 and 0.004 (and the test images come in raw). Pass x to fit as it is."
-        )
-
-
-def _explain_low_accuracy(model, seen: _FitInputs, record, score: float, bar: float, epochs: int):
+def _explain_low_accuracy(model, record, score: float, bar: float, epochs: int):
     """Say what is known about a model below the bar: never trained, another model trained, or
     trained but not well enough (then: ideas)."""
     if record.epochs == 0:
@@ -841,7 +777,7 @@ def _explain_low_accuracy(model, seen: _FitInputs, record, score: float, bar: fl
             f"the model gets {score:.1%} of the test digits right: your function never called fit. "
             "Compile the model, train it with model.fit(x, y, epochs=epochs), then return it."
         )
-    if not any(_shares_weights(model, trained) for trained in seen.models):
+    if not any(_shares_weights(model, trained) for trained in record.models):
         raise Hint(
             f"the model you returned gets {score:.1%} of the test digits right: it is not the model "
             "your function trained with fit. Return the same model object you trained (calling "

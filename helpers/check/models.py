@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from .framework import Hint
 
 # Layers that pass values through without changing what the activation of a Dense layer is.
@@ -94,9 +96,12 @@ def position_of(layers: list, layer_type: type) -> int | None:
 
 @dataclass
 class TrainingRecord:
-    """What every ``fit`` in a block of code did: one entry per call, epochs actually run."""
+    """What every ``fit`` in a block of code did, one entry per call: the epochs it ran, the model
+    it trained and the largest value of the images it received (None when they were not an array)."""
 
     epochs_per_fit: list[int] = field(default_factory=list)
+    models: list = field(default_factory=list)
+    peaks: list = field(default_factory=list)
 
     @property
     def epochs(self) -> int:
@@ -106,28 +111,60 @@ class TrainingRecord:
 
 @contextlib.contextmanager
 def recording_fits() -> Iterator[TrainingRecord]:
-    """Count the epochs of every ``keras.Model.fit`` run inside the ``with`` block, any model.
+    """Record every ``keras.Model.fit`` run inside the ``with`` block, any model.
 
     >>> with recording_fits() as record:  # doctest: +SKIP
-    ...     model.fit(x, y, epochs=2); model.fit(x, y, epochs=3)
-    >>> record.epochs  # doctest: +SKIP
-    5
+    ...     model.fit(x / 255, y, epochs=2); model.fit(x / 255, y, epochs=3)
+    >>> record.epochs, record.peaks  # doctest: +SKIP
+    (5, [1.0, 1.0])
     """
     import keras
 
     record = TrainingRecord()
     original_fit = keras.Model.fit
 
-    def counted_fit(self, *args, **kwargs):
+    def recorded_fit(self, *args, **kwargs):
+        record.models.append(self)
+        record.peaks.append(largest_value(args[0] if args else kwargs.get("x")))
         history = original_fit(self, *args, **kwargs)
         record.epochs_per_fit.append(len(getattr(history, "epoch", []) or []))
         return history
 
-    keras.Model.fit = counted_fit
+    keras.Model.fit = recorded_fit
     try:
         yield record
     finally:
         keras.Model.fit = original_fit
+
+
+def largest_value(x) -> float | None:
+    """The largest value in ``x``, or None when it is not an array (a dataset, a generator).
+
+    >>> largest_value(np.array([[0, 255], [3, 4]])), largest_value(iter([1]))
+    (255.0, None)
+    """
+    if not (isinstance(x, np.ndarray) or hasattr(x, "numpy")):
+        return None
+    try:
+        return float(np.max(np.asarray(x)))
+    except Exception:
+        return None
+
+
+def expect_raw_pixels_to_fit(model, record: TrainingRecord) -> None:
+    """A model with its own Rescaling layer must be trained on the pixels 0-255, as it is tested."""
+    import keras
+
+    if not any(isinstance(layer, keras.layers.Rescaling) for layer in leaf_layers(model)):
+        return
+    divided = [peak for peak in record.peaks if peak is not None and 0 < peak <= 1 + 1e-6]
+    if divided:
+        raise Hint(
+            f"your function gave fit images whose pixels go up to {divided[0]:.3g}, not 255: it "
+            "divided x by 255, and the model's Rescaling layer divides by 255 again, so the model "
+            "learned from pixels between 0 and 0.004 (and the test images come in raw). Pass x to "
+            "fit as it is."
+        )
 
 
 def expect_a_model(model) -> None:
