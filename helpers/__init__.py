@@ -14,7 +14,15 @@ prefer_onednn_kernels()  # both before anything loads TensorFlow (`import keras`
 quiet_tensorflow()  # from here on, TensorFlow loads without its start-up lines
 
 from . import check  # noqa: E402
-from .data import MnistDataError, MnistNotFoundError, load_mnist, read_mnist_npz  # noqa: E402
+from .data import (  # noqa: E402
+    DatasetError,
+    DatasetNotFoundError,
+    MnistDataError,
+    MnistNotFoundError,
+    load_mnist,
+    read_mnist_npz,
+)
+from .datasets import DATASETS, Dataset, load_dataset  # noqa: E402
 from .fast_mode import is_fast_mode, pick, training_subset  # noqa: E402
 from .idx import IdxFormatError, mnist_idx_file, parse_idx_header, read_idx  # noqa: E402
 from .measured import benchmark_summary, describe_benchmark, results_table  # noqa: E402
@@ -30,6 +38,10 @@ from .plots import (  # noqa: E402
 from .widgets import DigitBrowser, browse_digits  # noqa: E402
 
 __all__ = [
+    "DATASETS",
+    "Dataset",
+    "DatasetError",
+    "DatasetNotFoundError",
     "DigitBrowser",
     "IdxFormatError",
     "MnistDataError",
@@ -39,6 +51,7 @@ __all__ = [
     "check",
     "describe_benchmark",
     "is_fast_mode",
+    "load_dataset",
     "load_mnist",
     "mnist_idx_file",
     "parse_idx_header",

@@ -64,11 +64,19 @@ class FriendlyError(Exception):
         return [f"{type(self).__name__}: {self}"]
 
 
-class MnistDataError(FriendlyError, RuntimeError):
+class DatasetError(FriendlyError, RuntimeError):
+    """A data set that cannot be loaded: an unknown name, a damaged file, or the wrong contents."""
+
+
+class DatasetNotFoundError(DatasetError):
+    """A data set that is neither on this computer nor downloadable right now."""
+
+
+class MnistDataError(DatasetError):
     """A file that should hold MNIST does not: damaged, truncated, or a different data set."""
 
 
-class MnistNotFoundError(MnistDataError):
+class MnistNotFoundError(MnistDataError, DatasetNotFoundError):
     """No copy of MNIST could be found or downloaded."""
 
 
