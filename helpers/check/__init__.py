@@ -9,6 +9,7 @@ fails; a stub you have not filled in yet answers "not done yet".
 """
 
 from .augmentation import build_augmentation, early_stopping, harmful_augmentation, predict_with_tta
+from .classic import growth_exponent, knn_predict, squared_distances, to_rows
 from .cnn import (
     build_small_cnn,
     conv_output_size,
@@ -59,4 +60,8 @@ __all__ = [
     "most_confused_pairs",
     "build_small_cnn",
     "train_small_cnn",
+    "to_rows",
+    "squared_distances",
+    "knn_predict",
+    "growth_exponent",
 ]
