@@ -8,7 +8,9 @@
 
 The course models (``mlp``, ``cnn``, ``augmented_cnn``) are read from the notebooks' cells
 tagged ``recipe`` (see ``recipes.py``), so this measures exactly what the notebooks teach, with
-the full-mode training budget whatever ``COURSE_FAST`` says. Seeds run in the outer loop, so
+the full-mode training budget whatever ``COURSE_FAST`` says. ``cnn_fashion`` is the course CNN's
+recipe trained and tested on Fashion-MNIST instead (notebook 08), and ``svm_rbf_20k`` notebook 07's
+best classic method (see ``classic_ml.py``). Seeds run in the outer loop, so
 every model sees the machine in the same state, on average. Timings are wall-clock seconds and
 vary with the machine and its load: compare them as ratios within one run.
 
@@ -37,6 +39,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 import helpers  # noqa: E402
+from benchmarks.classic_ml import CLASSIC_ML_MODELS, measure_svm  # noqa: E402
 from benchmarks.classic_recipes import CLASSIC_RECIPES  # noqa: E402
 from benchmarks.recipes import COURSE_MODELS, load_recipe  # noqa: E402
 
@@ -45,18 +48,23 @@ REFERENCE = "classic_cnn"
 RESULTS_FILE = (
     Path(__file__).resolve().parents[1] / "helpers" / "benchmark_results.json"
 )  # read by helpers.measured
-ALL_MODELS = list(COURSE_MODELS) + list(CLASSIC_RECIPES)
+OTHER_DATA_MODELS = {"cnn_fashion": ("cnn", "fashion_mnist")}  # name: (course model, data set)
+ALL_MODELS = (
+    list(COURSE_MODELS) + list(OTHER_DATA_MODELS) + list(CLASSIC_RECIPES) + list(CLASSIC_ML_MODELS)
+)
 
 
-def measure_course_model(name: str, data, seed: int = FIRST_SEED) -> dict:
-    """Train one course model exactly as its notebook does and measure it.
+def measure_course_model(name: str, data, seed: int = FIRST_SEED, recipe_name: str = "") -> dict:
+    """Train one course model exactly as its notebook does and measure it; ``recipe_name``
+    trains the recipe of another course model under ``name`` (for the same recipe on other data).
 
     >>> measure_course_model("mlp", helpers.load_mnist(), seed=42)  # doctest: +SKIP
     """
     import keras
 
     (x_train, y_train), (x_test, y_test) = data
-    recipe = load_recipe(COURSE_MODELS[name], name)
+    recipe_name = recipe_name or name
+    recipe = load_recipe(COURSE_MODELS[recipe_name], recipe_name)
     keras.utils.set_random_seed(seed)
     model = recipe.build()
     recipe.compile(model, train_size=len(x_train), epochs=recipe.fit_settings["epochs"])
@@ -208,7 +216,7 @@ def format_table(summary: list[dict]) -> str:
     for r in summary:
         ratio = "–" if r["time_vs_classic_cnn"] is None else f"{r['time_vs_classic_cnn']:.2f}×"
         lines.append(
-            f"| {r['model']} | {r['epochs']} | {r['params']:,} | {r['seeds']} "
+            f"| {r['model']} | {r['epochs'] or '–'} | {r['params']:,} | {r['seeds']} "
             f"| {100 * r['accuracy_mean']:.2f} ± {100 * r['accuracy_std']:.2f} % | {100 * r['accuracy_min']:.2f} % "
             f"| {100 * r['accuracy_max']:.2f} % | {r['fit_seconds_mean']:.1f} | {r['predict_seconds_mean']:.1f} | {ratio} |"
         )
@@ -221,10 +229,19 @@ def run(models: list[str], seeds: list[int], data) -> list[dict]:
     >>> rows = run(["cnn", "classic_cnn"], [42, 43], helpers.load_mnist())  # doctest: +SKIP
     """
     results = []
+    other_data: dict[str, object] = {}
     for seed in seeds:
         for name in models:
-            measure = measure_course_model if name in COURSE_MODELS else measure_classic_model
-            result = measure(name, data, seed=seed)
+            if name in OTHER_DATA_MODELS:
+                recipe_name, dataset = OTHER_DATA_MODELS[name]
+                if dataset not in other_data:
+                    other_data[dataset] = helpers.load_dataset(dataset)
+                result = measure_course_model(name, other_data[dataset], seed, recipe_name)
+            elif name in CLASSIC_ML_MODELS:
+                result = measure_svm(data, seed)
+            else:
+                measure = measure_course_model if name in COURSE_MODELS else measure_classic_model
+                result = measure(name, data, seed=seed)
             results.append(result)
             print(
                 f"seed {seed} · {name}: {result['fit_seconds']:.1f} s, {100 * result['test_accuracy']:.2f} %",
@@ -320,13 +337,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.seeds < 1:
         parser.error("--seeds must be at least 1")
     os.environ["COURSE_FAST"] = "0"  # the benchmark always measures the full-mode recipes
+    seeds = [FIRST_SEED + i for i in range(args.seeds)]
     try:
-        data = helpers.load_mnist()
-    except helpers.MnistDataError as error:
+        results = run(args.models, seeds, helpers.load_mnist())
+    except helpers.DatasetError as error:  # MNIST, or Fashion-MNIST for cnn_fashion, is missing
         print(error, file=sys.stderr)
         return 2
-    seeds = [FIRST_SEED + i for i in range(args.seeds)]
-    results = run(args.models, seeds, data)
     if args.save:
         save_results(results, where_measured(seeds))
     print(json.dumps(results, indent=2) if args.json else format_table(summarize(results)))

@@ -171,12 +171,16 @@ def _as_images(images: np.ndarray) -> np.ndarray:
     return images
 
 
-def plot_confusion_matrix(matrix: np.ndarray, title: str = "confusion matrix") -> Figure:
-    """A 10 x 10 confusion matrix: rows are true digits, columns predicted ones, counts written in.
+def plot_confusion_matrix(
+    matrix: np.ndarray, title: str = "confusion matrix", class_names: Sequence[str] | None = None
+) -> Figure:
+    """A confusion matrix: rows are true classes, columns predicted ones, counts written in.
 
-    The diagonal (correct answers) dwarfs the rest, so cells are coloured on a log scale.
+    The diagonal (correct answers) dwarfs the rest, so cells are coloured on a log scale. Without
+    ``class_names`` the classes are digits, numbered from 0.
 
         >>> fig = plot_confusion_matrix(matrix)  # doctest: +SKIP
+        >>> fig = plot_confusion_matrix(matrix, class_names=fashion.class_names)  # doctest: +SKIP
     """
     matrix = np.asarray(matrix)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
@@ -195,10 +199,20 @@ def plot_confusion_matrix(matrix: np.ndarray, title: str = "confusion matrix") -
                 fontsize=8,
                 color="white" if dark else "black",
             )
+    if class_names is not None and len(class_names) != matrix.shape[0]:
+        raise ValueError(
+            f"{len(class_names)} class names for a {matrix.shape[0]} x {matrix.shape[0]} matrix."
+        )
     ax.set_xticks(range(matrix.shape[1]))
     ax.set_yticks(range(matrix.shape[0]))
-    ax.set_xlabel("predicted digit")
-    ax.set_ylabel("true digit")
+    if class_names is None:
+        ax.set_xlabel("predicted digit")
+        ax.set_ylabel("true digit")
+    else:
+        ax.set_xticklabels(class_names, rotation=45, ha="right")
+        ax.set_yticklabels(class_names)
+        ax.set_xlabel("predicted class")
+        ax.set_ylabel("true class")
     ax.set_title(title)
     fig.tight_layout()
     return fig

@@ -125,6 +125,16 @@ def test_confusion_matrix_writes_every_nonzero_count():
         helpers.plot_confusion_matrix(np.zeros((10, 9)))
 
 
+def test_confusion_matrix_labels_classes_by_name():
+    names = ["T-shirt/top", "Trouser", "Pullover"]
+    fig = helpers.plot_confusion_matrix(np.eye(3, dtype=int), class_names=names)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == names
+    assert ax.get_ylabel() == "true class"
+    with pytest.raises(ValueError, match="2 class names"):
+        helpers.plot_confusion_matrix(np.eye(3, dtype=int), class_names=names[:2])
+
+
 def test_image_grid_shows_each_image_with_its_title():
     fig = helpers.plot_image_grid(rng.normal(size=(5, 3, 3)), titles=list("abcde"), columns=4)
     assert len(fig.axes) == 8 and [ax.get_title() for ax in fig.axes[:5]] == list("abcde")

@@ -117,3 +117,17 @@ def test_seeds_must_be_positive(capsys):
     with pytest.raises(SystemExit):
         main(["--seeds", "0"])
     assert "--seeds must be at least 1" in capsys.readouterr().err
+
+
+def test_svm_row_learns_a_seeded_subset_and_has_no_epochs():
+    from benchmarks.classic_ml import measure_svm
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, size=240)
+    images = (rng.random((240, 28, 28)) * 60 + labels[:, None, None] * 60).astype(np.uint8)
+    data = ((images[:200], labels[:200]), (images[200:], labels[200:]))
+    first, again = measure_svm(data, seed=1, train_size=100), measure_svm(data, seed=1, train_size=100)
+    assert first["model"] == "svm_rbf_20k" and first["epochs"] is None
+    assert first["test_accuracy"] == again["test_accuracy"] > 0.9
+    row = summarize([first])[0]
+    assert "| svm_rbf_20k | – |" in format_table([row])

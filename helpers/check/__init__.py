@@ -29,6 +29,7 @@ from .mlp import (
 )
 from .normalization import build_standardizing_model, scale_to_range, standardize, x_train_norm
 from .one_hot import cross_entropy, from_one_hot, one_hot, x_train_cnn
+from .siblings import fashion_augmentation, mirror, per_class_accuracy, top_k_accuracy
 
 __all__ = [
     "Hint",
@@ -64,4 +65,8 @@ __all__ = [
     "squared_distances",
     "knn_predict",
     "growth_exponent",
+    "per_class_accuracy",
+    "mirror",
+    "fashion_augmentation",
+    "top_k_accuracy",
 ]
