@@ -31,7 +31,9 @@ def measure_svm(data, seed: int, train_size: int = SVM_TRAIN_SIZE) -> dict:
     from sklearn.svm import SVC
 
     (x_train, y_train), (x_test, y_test) = data
-    subset = np.random.default_rng(seed).choice(len(x_train), min(train_size, len(x_train)), replace=False)
+    subset = np.random.default_rng(seed).choice(
+        len(x_train), min(train_size, len(x_train)), replace=False
+    )
     x_fit, x_eval = to_rows(x_train[subset]), to_rows(x_test)
     model = SVC(**SVM_SETTINGS)
     started = time.perf_counter()

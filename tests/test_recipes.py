@@ -126,7 +126,10 @@ def test_svm_row_learns_a_seeded_subset_and_has_no_epochs():
     labels = rng.integers(0, 3, size=240)
     images = (rng.random((240, 28, 28)) * 60 + labels[:, None, None] * 60).astype(np.uint8)
     data = ((images[:200], labels[:200]), (images[200:], labels[200:]))
-    first, again = measure_svm(data, seed=1, train_size=100), measure_svm(data, seed=1, train_size=100)
+    first, again = (
+        measure_svm(data, seed=1, train_size=100),
+        measure_svm(data, seed=1, train_size=100),
+    )
     assert first["model"] == "svm_rbf_20k" and first["epochs"] is None
     assert first["test_accuracy"] == again["test_accuracy"] > 0.9
     row = summarize([first])[0]
