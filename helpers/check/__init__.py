@@ -30,6 +30,7 @@ from .mlp import (
 from .normalization import build_standardizing_model, scale_to_range, standardize, x_train_norm
 from .one_hot import cross_entropy, from_one_hot, one_hot, x_train_cnn
 from .siblings import fashion_augmentation, mirror, per_class_accuracy, top_k_accuracy
+from .transfer import labelled_subset, select_digits, unfreeze_top, with_new_head
 
 __all__ = [
     "Hint",
@@ -69,4 +70,8 @@ __all__ = [
     "mirror",
     "fashion_augmentation",
     "top_k_accuracy",
+    "select_digits",
+    "labelled_subset",
+    "with_new_head",
+    "unfreeze_top",
 ]
