@@ -140,6 +140,9 @@ def setup(seed: int = 42) -> None:
         import tensorflow as tf
 
         tf.config.list_physical_devices()
+    # a loop that trains many models (notebooks 07-09) triggers tf.function retracing warnings:
+    # noise a student cannot act on; errors still show
+    tf.get_logger().setLevel("ERROR")
     import keras
     import numpy as np
 
