@@ -18,6 +18,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 WIDGET_MIMETYPE = "application/vnd.jupyter.widget-view+json"
+ALL_DIGITS = "all"  # the filter's value for no filter: a Dropdown shows the value None as blank
 
 
 def _png(figure: Figure) -> bytes:
@@ -97,7 +98,7 @@ class DigitBrowser:
         """Point the browser at the ``position``-th image among those with ``label``."""
         if self.widget is None:
             return
-        self._filter.value = label
+        self._filter.value = ALL_DIGITS if label is None else label
         self._slider.value = min(position, self._slider.max)
 
     def _build_widget(self):
@@ -106,8 +107,8 @@ class DigitBrowser:
         except ImportError:
             return None
         self._filter = widgets.Dropdown(
-            options=[("all digits", None)] + [(f"only {d}s", d) for d in range(10)],
-            value=None,
+            options=[("all digits", ALL_DIGITS)] + [(f"only {d}s", d) for d in range(10)],
+            value=ALL_DIGITS,
             description="show",
         )
         self._slider = widgets.IntSlider(
@@ -121,7 +122,8 @@ class DigitBrowser:
         return widgets.VBox([widgets.HBox([self._filter, self._count]), self._slider, self._image])
 
     def _refilter(self) -> None:
-        self._shown = self.indices(self._filter.value)
+        label = self._filter.value
+        self._shown = self.indices(None if label == ALL_DIGITS else label)
         self._slider.value = 0
         self._slider.max = len(self._shown) - 1
         self._count.value = f"{len(self._shown):,} of {len(self.labels):,} {self.name}"

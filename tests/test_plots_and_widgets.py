@@ -83,6 +83,14 @@ def test_browser_filters_by_label_and_redraws():
     assert browser._image.value[:4] == b"\x89PNG"
 
 
+def test_browser_filter_names_all_digits_when_unfiltered():
+    browser = DigitBrowser(IMAGES, LABELS)
+    assert browser._filter.label == "all digits"  # a value of None would show an empty box
+    browser.show(label=3)
+    browser.show(label=None)
+    assert browser._filter.label == "all digits" and browser._count.value == "30 of 30 images"
+
+
 def test_browser_bundle_carries_widget_and_static_fallback():
     bundle = DigitBrowser(IMAGES, LABELS)._repr_mimebundle_()
     assert WIDGET_MIMETYPE in bundle
