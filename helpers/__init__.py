@@ -23,6 +23,13 @@ from .data import (  # noqa: E402
     read_mnist_npz,
 )
 from .datasets import DATASETS, Dataset, load_dataset  # noqa: E402
+from .drawing import (  # noqa: E402
+    DrawingPad,
+    ImageReadError,
+    photo_upload,
+    read_image,
+    uploaded_images,
+)
 from .fast_mode import is_fast_mode, pick, training_subset  # noqa: E402
 from .idx import IdxFormatError, mnist_idx_file, parse_idx_header, read_idx  # noqa: E402
 from .measured import benchmark_summary, describe_benchmark, results_table  # noqa: E402
@@ -43,7 +50,9 @@ __all__ = [
     "DatasetError",
     "DatasetNotFoundError",
     "DigitBrowser",
+    "DrawingPad",
     "IdxFormatError",
+    "ImageReadError",
     "MnistDataError",
     "MnistNotFoundError",
     "benchmark_summary",
@@ -55,6 +64,7 @@ __all__ = [
     "load_mnist",
     "mnist_idx_file",
     "parse_idx_header",
+    "photo_upload",
     "pick",
     "plot_class_counts",
     "plot_confusion_matrix",
@@ -66,8 +76,10 @@ __all__ = [
     "prefer_onednn_kernels",
     "quiet_tensorflow",
     "read_idx",
+    "read_image",
     "read_mnist_npz",
     "results_table",
     "setup",
     "training_subset",
+    "uploaded_images",
 ]

@@ -17,6 +17,14 @@ from .cnn import (
     most_confused_pairs,
     train_small_cnn,
 )
+from .distributed import distributed_model, make_dataset, scaled_settings, tf_config
+from .ensembles import (
+    accuracy_by_members,
+    ensemble_probabilities,
+    ensemble_with_tta,
+    majority_vote,
+    mistake_overlap,
+)
 from .framework import Hint, run_check
 from .loading import count_per_digit, ink_per_image, mean_image_per_digit, nearest_mean_predict
 from .mlp import (
@@ -29,6 +37,13 @@ from .mlp import (
 )
 from .normalization import build_standardizing_model, scale_to_range, standardize, x_train_norm
 from .one_hot import cross_entropy, from_one_hot, one_hot, x_train_cnn
+from .own_digit import (
+    centre_by_mass,
+    crop_to_ink,
+    expected_calibration_error,
+    fit_temperature,
+    occlusion_map,
+)
 from .siblings import fashion_augmentation, mirror, per_class_accuracy, top_k_accuracy
 from .transfer import labelled_subset, select_digits, unfreeze_top, with_new_head
 
@@ -74,4 +89,18 @@ __all__ = [
     "labelled_subset",
     "with_new_head",
     "unfreeze_top",
+    "ensemble_probabilities",
+    "mistake_overlap",
+    "majority_vote",
+    "accuracy_by_members",
+    "ensemble_with_tta",
+    "crop_to_ink",
+    "centre_by_mass",
+    "occlusion_map",
+    "expected_calibration_error",
+    "fit_temperature",
+    "scaled_settings",
+    "make_dataset",
+    "tf_config",
+    "distributed_model",
 ]

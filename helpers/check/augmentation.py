@@ -20,7 +20,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..check_results import CheckResult
-from .framework import Hint, describe_error, run_check
+from .framework import Hint, describe_error, probabilities_array, run_check
 from .mistakes import Mistake, first_difference, matching_mistake, plural
 from .models import leaf_layers
 
@@ -1386,7 +1386,7 @@ def _compare_tta(function, count: int, num_classes: int, rounds: int, seed: int)
         raise Hint(
             "your function returned None: did it forget to `return` the averaged probabilities?"
         )
-    result = _as_numbers(answer, case)
+    result = probabilities_array(answer, case)
     reference = tiny_model(num_classes, seed)
     expected = reference_tta(reference, images, FakeAugmentation(seed), rounds)
     if _close(result, expected):
@@ -1406,21 +1406,6 @@ def _compare_tta(function, count: int, num_classes: int, rounds: int, seed: int)
     if mistake is not None:
         raise Hint(f"{case}, {mistake.hint}")
     _explain_result(result, expected, case)
-
-
-def _as_numbers(answer, case: str) -> np.ndarray:
-    import keras
-
-    try:
-        return np.asarray(answer, dtype=np.float64)
-    except (TypeError, ValueError):
-        pass
-    try:
-        return np.asarray(keras.ops.convert_to_numpy(answer), dtype=np.float64)
-    except Exception:
-        raise Hint(
-            f"{case}, return an array of probabilities, not a {type(answer).__name__}."
-        ) from None
 
 
 def _explain_calls(

@@ -27,7 +27,7 @@ from ..check_results import CheckResult
 from .augmentation import FakeAugmentation
 from .classic import _number, _numeric
 from .errors import describe_error
-from .framework import Hint, call, run_check
+from .framework import Hint, call, probabilities_array, run_check
 from .mistakes import Mistake, first_difference, matching_mistake, plural, same
 
 
@@ -1246,7 +1246,7 @@ def _compare_ensemble_tta(function, members, count, classes, copies, shape, seed
             f"{case}, your function returned None: did it forget to `return` the averaged "
             "probabilities?"
         )
-    result = _probability_array(answer, case)
+    result = probabilities_array(answer, case)
     looks = _looks_shown(models, images, augmentation, copies, case)
     expected = _per_member(looks).mean(axis=0)
     if _close(result, expected):
@@ -1263,21 +1263,6 @@ def _compare_ensemble_tta(function, members, count, classes, copies, shape, seed
             f"per image, but it has shape {result.shape}: average over the looks and the members."
         )
     _explain_probabilities(result, expected, case)
-
-
-def _probability_array(answer, case: str) -> np.ndarray:
-    try:
-        return np.asarray(answer, dtype=np.float64)
-    except (TypeError, ValueError):
-        pass
-    try:
-        import keras
-
-        return np.asarray(keras.ops.convert_to_numpy(answer), dtype=np.float64)
-    except Exception:
-        raise Hint(
-            f"{case}, return an array of probabilities, not a {type(answer).__name__}."
-        ) from None
 
 
 def _looks_shown(models, images, augmentation, copies: int, case: str) -> list:

@@ -83,6 +83,26 @@ def as_array(answer: Any, name: str) -> np.ndarray:
         raise Hint(f"{name} should be an array, but it is a {type(answer).__name__}.") from None
 
 
+def probabilities_array(answer: Any, case: str) -> np.ndarray:
+    """Class probabilities as a float array, whether NumPy, a list or a Keras/TensorFlow tensor.
+
+    >>> probabilities_array([[0.25, 0.75]], "for two classes")
+    array([[0.25, 0.75]])
+    """
+    try:
+        return np.asarray(answer, dtype=np.float64)
+    except (TypeError, ValueError):
+        pass
+    try:
+        import keras
+
+        return np.asarray(keras.ops.convert_to_numpy(answer), dtype=np.float64)
+    except Exception:
+        raise Hint(
+            f"{case}, return an array of probabilities, not a {type(answer).__name__}."
+        ) from None
+
+
 def expect_shape(array: np.ndarray, shape: tuple, name: str) -> None:
     """Raise a hint when ``array`` does not have ``shape``.
 
