@@ -16,9 +16,9 @@ each, and reads their results:
     >>> [(result["task_index"], result["role"]) for result in results]  # doctest: +SKIP
     [(0, 'chief'), (1, 'worker')]
 
-Keras 3's ``fit`` does not run under this strategy (it fails while it builds the model,
-keras-team/keras#20585), so each worker trains with a short custom training loop, the pattern of
-TensorFlow's own multi-worker tutorials. A worker that fails or hangs never hangs the notebook:
+Keras 3's ``fit`` does not run under this strategy (in Keras 3.12 and 3.13 it fails while it
+builds the model, keras-team/keras#20585), so each worker trains with a short custom training
+loop, the pattern of TensorFlow's own multi-worker tutorials. A worker that fails or hangs never hangs the notebook:
 the launcher stops the others and raises :class:`ClusterError` with the end of its log.
 """
 
@@ -167,14 +167,15 @@ def train_worker(
 
         return strategy.reduce("SUM", strategy.run(step, args=next(batches)), axis=None)
 
-    epoch_seconds, losses = [], []
+    epoch_seconds, epoch_cpu_seconds, losses = [], [], []
     for _ in range(epochs):
-        epoch_started = time.perf_counter()
+        epoch_started, cpu_started = time.perf_counter(), time.process_time()
         total = tf.constant(0.0)
         for _ in range(steps_per_epoch):
             total += train_step(batches)
         losses.append(float(total) / steps_per_epoch)
         epoch_seconds.append(time.perf_counter() - epoch_started)
+        epoch_cpu_seconds.append(time.process_time() - cpu_started)  # all of its threads
 
     probabilities = np.concatenate(
         [model(x_test[i : i + 2000], training=False).numpy() for i in range(0, len(x_test), 2000)]
@@ -190,6 +191,7 @@ def train_worker(
         "learning_rate": learning_rate,
         "steps_per_epoch": steps_per_epoch,
         "epoch_seconds": epoch_seconds,
+        "epoch_cpu_seconds": epoch_cpu_seconds,
         "epoch_losses": losses,
         "seconds_to_join": ready,
         "test_accuracy": float(np.mean(probabilities.argmax(axis=1) == y_test)),

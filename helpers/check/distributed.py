@@ -808,7 +808,7 @@ def _expect_compiled(model, strategy, learning_rate: float, replicas: int, case:
             f"{case}, your model is compiled with {type(optimizer).__name__}, not Adam: "
             "keras.optimizers.Adam(learning_rate)."
         )
-    rate = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
+    rate = float(np.asarray(optimizer.learning_rate.numpy()))
     if not math.isclose(rate, learning_rate, rel_tol=1e-5):
         base = learning_rate / replicas
         if math.isclose(rate, 1e-3, rel_tol=1e-5) and not math.isclose(base, 1e-3, rel_tol=1e-5):
