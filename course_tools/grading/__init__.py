@@ -317,6 +317,9 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse_args(sys.argv[1:] if argv is None else argv)
     solutions_dir = args.solutions or args.reference.resolve().parent / "solutions"
     previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    # Ctrl-C must stop grading even when the grader was started with SIGINT ignored (a background
+    # job of a non-interactive shell inherits that, and Python then never raises KeyboardInterrupt).
+    previous_interrupt = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         _check_arguments(args)
         with tempfile.TemporaryDirectory(prefix="grader-course-") as scratch:
@@ -337,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_interrupt)
     return 0
 
 
